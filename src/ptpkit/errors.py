@@ -1,0 +1,119 @@
+"""The whole ptpkit exception tree.
+
+PtpError
+├── ProtocolError                 the PTP/IP or PTP rules were broken
+│   ├── LocalProtocolError        ... by us (a bug in the caller, or an illegal move)
+│   └── RemoteProtocolError       ... by the peer; carries the response code to answer with
+│       └── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
+│           └── BufferReadError   a read past the end of a buffer
+├── PtpResponseError              the responder answered an operation with a code other than OK
+├── InitFailError                 the responder refused the connection (Init Fail + reason)
+└── TransportError                the link itself failed (raised by the I/O adapters only)
+    ├── ConnectError              could not connect
+    ├── PtpTimeoutError           a deadline passed (handshake, response, probe)
+    └── ConnectionLost            the peer closed or reset a connection
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BufferReadError",
+    "ConnectError",
+    "ConnectionLost",
+    "DecodeError",
+    "InitFailError",
+    "LocalProtocolError",
+    "ProtocolError",
+    "PtpError",
+    "PtpResponseError",
+    "PtpTimeoutError",
+    "RemoteProtocolError",
+    "TransportError",
+]
+
+
+class PtpError(Exception):
+    """Base class of every error ptpkit raises on purpose."""
+
+
+class ProtocolError(PtpError):
+    """The PTP/IP or PTP rules were broken, by one side or the other."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We (the caller of the sans-IO core) tried something the protocol does not allow."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer broke the protocol.
+
+    ``response_code_hint`` is the PTP response code a responder should answer with
+    (e.g. 0x2004 InvalidTransactionID), or ``None`` when the only sane answer is to close
+    the connection.
+    """
+
+    def __init__(self, message: str, *, response_code_hint: int | None = None) -> None:
+        super().__init__(message)
+        self.response_code_hint = response_code_hint
+
+
+class DecodeError(RemoteProtocolError):
+    """Bytes that cannot be decoded: truncated, malformed, or beyond a size cap."""
+
+
+class BufferReadError(DecodeError):
+    """A read past the end of a :class:`ptpkit.proto.buffer.Buffer`."""
+
+
+class PtpResponseError(PtpError):
+    """The responder answered an operation with a response code other than OK (0x2001)."""
+
+    def __init__(
+        self,
+        code: int,
+        *,
+        operation: int | None = None,
+        params: tuple[int, ...] = (),
+    ) -> None:
+        from ptpkit.proto.codes import code_name  # local import keeps errors.py dependency-free
+
+        self.code = code
+        self.name = code_name("response", code)
+        self.operation = operation
+        self.params = params
+        where = f" to {code_name('operation', operation)}" if operation is not None else ""
+        super().__init__(f"camera answered {self.name} (0x{code:04X}){where}")
+
+
+_INIT_FAIL_WORDS = {
+    1: "the camera rejected this computer (not paired, or its GUID is not allowed)",
+    2: "the camera is busy (too many connections)",
+    3: "the camera refused the connection for an unspecified reason",
+    0x2019: "the camera is busy or in the wrong state (Fujifilm: 0x2019)",
+    0x201D: "the camera rejected the protocol version (Fujifilm: 0x201D)",
+}
+
+
+class InitFailError(PtpError):
+    """The responder answered the Init handshake with Init Fail."""
+
+    def __init__(self, reason: int) -> None:
+        self.reason = reason
+        words = _INIT_FAIL_WORDS.get(reason, "the camera refused the connection")
+        super().__init__(f"{words} (Init Fail reason {reason})")
+
+
+class TransportError(PtpError):
+    """The link failed; raised by the I/O adapters, never by the sans-IO core."""
+
+
+class ConnectError(TransportError):
+    """Could not establish a connection to the peer."""
+
+
+class PtpTimeoutError(TransportError):
+    """A deadline passed: handshake, response or probe."""
+
+
+class ConnectionLost(TransportError):
+    """The peer closed or reset one of the connections."""

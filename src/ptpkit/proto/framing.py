@@ -1,0 +1,183 @@
+"""Bytes in, whole packets out: incremental, bounded PTP/IP framing.
+
+:class:`PacketReader` takes bytes in any split (one byte at a time, or many packets in
+one piece) and hands out, in order:
+
+* whole control packets (every type but Data and End Data), decoded; a control packet
+  longer than ``max_packet_size`` (1 MiB by default) is a protocol error, as is a length
+  field below the 8-byte header;
+* :class:`DataChunk` pieces of Data / End Data payloads, as soon as bytes arrive, so a
+  4 GiB data phase passes through with memory bounded by what one ``feed`` brings.
+
+Each byte is looked at once: the reader keeps an offset into its buffer and never
+rescans. It never touches a socket; the I/O adapter feeds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from ptpkit.errors import DecodeError, RemoteProtocolError
+from ptpkit.proto.buffer import unpack_header, unpack_u32
+from ptpkit.proto.codes import PacketType
+from ptpkit.proto.packets import HEADER_SIZE, Packet, decode_payload
+
+__all__ = ["DEFAULT_MAX_PACKET_SIZE", "DataChunk", "PacketReader", "ReaderItem"]
+
+DEFAULT_MAX_PACKET_SIZE = 1 << 20
+_DATA_TYPES = (int(PacketType.Data), int(PacketType.EndData))
+_COMPACT_AT = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class DataChunk:
+    """A piece of the payload of one Data (type 10) or End Data (type 12) packet.
+
+    ``first`` marks the piece that starts the packet and ``last`` the piece that ends it;
+    a packet with an empty payload arrives as one chunk with both set and no data.
+    """
+
+    packet_type: int
+    transaction_id: int
+    data: bytes = field(repr=False)
+    first: bool
+    last: bool
+    packet_length: int
+
+    @property
+    def is_end_data(self) -> bool:
+        return self.packet_type == PacketType.EndData
+
+
+ReaderItem = Union[Packet, DataChunk]
+
+
+class PacketReader:
+    """Incremental PTP/IP packet splitter for one TCP connection."""
+
+    __slots__ = (
+        "_buf",
+        "_closed",
+        "_data_left",
+        "_data_length",
+        "_data_started",
+        "_data_tid",
+        "_data_type",
+        "_pos",
+        "max_packet_size",
+        "packets_read",
+    )
+
+    def __init__(self, *, max_packet_size: int = DEFAULT_MAX_PACKET_SIZE) -> None:
+        self.max_packet_size = max_packet_size
+        self._buf = bytearray()
+        self._pos = 0
+        # Inside a Data/End Data payload: its type, TID, and bytes still to come.
+        self._data_type = 0
+        self._data_tid = 0
+        self._data_left = 0
+        self._data_length = 0
+        self._data_started = False
+        self._closed = False
+        self.packets_read = 0
+
+    # -- input ----------------------------------------------------------------------
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Add bytes received from the connection; ``b""`` means the peer closed it."""
+        if not data:
+            self._closed = True
+            return
+        if self._pos >= _COMPACT_AT and self._pos * 2 >= len(self._buf):
+            del self._buf[: self._pos]
+            self._pos = 0
+        self._buf += data
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not yet handed out."""
+        return len(self._buf) - self._pos
+
+    @property
+    def in_data_payload(self) -> bool:
+        """True while the reader is inside the payload of a Data or End Data packet."""
+        return self._data_type != 0
+
+    @property
+    def at_packet_boundary(self) -> bool:
+        return self._data_type == 0 and self.buffered == 0
+
+    # -- output ---------------------------------------------------------------------
+    def next_item(self) -> ReaderItem | None:
+        """The next packet or data chunk, or None when more bytes are needed.
+
+        Raises :class:`RemoteProtocolError` (or its subclass DecodeError) when the bytes
+        break the framing rules; the connection is then unusable.
+        """
+        if self._data_type:
+            return self._next_chunk()
+        avail = len(self._buf) - self._pos
+        if avail < HEADER_SIZE:
+            self._check_eof(avail)
+            return None
+        length, ptype = unpack_header(self._buf, self._pos)
+        if length < HEADER_SIZE:
+            raise DecodeError(f"packet length {length} is below the 8-byte header")
+        if ptype in _DATA_TYPES:
+            if length < HEADER_SIZE + 4:
+                raise DecodeError(f"data packet of length {length} has no transaction id")
+            if avail < HEADER_SIZE + 4:
+                self._check_eof(avail)
+                return None
+            self._data_tid = unpack_u32(self._buf, self._pos + HEADER_SIZE)
+            self._data_type = ptype
+            self._data_left = length - HEADER_SIZE - 4
+            self._data_length = length
+            self._data_started = False
+            self._pos += HEADER_SIZE + 4
+            return self._next_chunk()
+        if length > self.max_packet_size:
+            raise RemoteProtocolError(
+                f"packet of type {ptype} is {length} bytes, "
+                f"over the {self.max_packet_size}-byte cap"
+            )
+        if avail < length:
+            self._check_eof(avail)
+            return None
+        start = self._pos + HEADER_SIZE
+        end = self._pos + length
+        payload = bytes(self._buf[start:end])
+        self._pos = end
+        self.packets_read += 1
+        return decode_payload(ptype, payload)
+
+    def _next_chunk(self) -> DataChunk | None:
+        avail = len(self._buf) - self._pos
+        take = min(avail, self._data_left)
+        if take == 0 and self._data_left:
+            self._check_eof(avail)
+            return None
+        chunk = bytes(self._buf[self._pos : self._pos + take])
+        self._pos += take
+        self._data_left -= take
+        first = not self._data_started
+        self._data_started = True
+        last = self._data_left == 0
+        item = DataChunk(self._data_type, self._data_tid, chunk, first, last, self._data_length)
+        if last:
+            self._data_type = 0
+            self.packets_read += 1
+        return item
+
+    def _check_eof(self, avail: int) -> None:
+        if self._closed and (avail or self._data_type):
+            raise DecodeError("connection closed in the middle of a packet")
+
+    def __iter__(self) -> PacketReader:
+        return self
+
+    def __next__(self) -> ReaderItem:
+        item = self.next_item()
+        if item is None:
+            raise StopIteration
+        return item

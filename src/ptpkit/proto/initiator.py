@@ -1,0 +1,225 @@
+"""The initiator (client) side of a PTP/IP session, sans-IO.
+
+Typical use by an adapter::
+
+    session = InitiatorSession(guid, "my-laptop")
+    session.start(now)                       # queues Init Command Request
+    ... write data_to_send(); feed replies with receive_data(); read next_event() ...
+    CommandAckReceived  -> open the event connection, write what is queued for it
+    HandshakeCompleted  -> ready: send_request(OperationCode.OpenSession, (1,), now=now)
+
+Transaction ids: OpenSession goes out with id 0 (ISO 15740), as does any operation
+before a session is open (GetDeviceInfo); after OpenSession they count 1, 2, … and wrap
+from 0xFFFFFFFE to 1, 0xFFFFFFFF being reserved.
+"""
+
+from __future__ import annotations
+
+from ptpkit.errors import LocalProtocolError, RemoteProtocolError
+from ptpkit.proto.codes import (
+    PROTOCOL_VERSION_1_0,
+    DataPhaseInfo,
+    OperationCode,
+    PacketType,
+    ResponseCode,
+)
+from ptpkit.proto.events import (
+    Channel,
+    CommandAckReceived,
+    EventReceived,
+    HandshakeCompleted,
+    InitFailed,
+    ResponseReceived,
+    Role,
+)
+from ptpkit.proto.framing import DEFAULT_MAX_PACKET_SIZE
+from ptpkit.proto.packets import (
+    Cancel,
+    Event,
+    InitCommandAck,
+    InitCommandRequest,
+    InitEventAck,
+    InitEventRequest,
+    InitFail,
+    OperationRequest,
+    OperationResponse,
+    Packet,
+    StartData,
+)
+from ptpkit.proto.session import SessionBase
+from ptpkit.proto.state import LinkState, TransactionState
+
+__all__ = ["InitiatorSession"]
+
+_TID_MAX = 0xFFFFFFFE
+
+
+class InitiatorSession(SessionBase):
+    """Drives a camera: handshake, one transaction at a time, events, probes."""
+
+    role = Role.INITIATOR
+
+    def __init__(
+        self,
+        guid: bytes,
+        friendly_name: str,
+        *,
+        protocol_version: int = PROTOCOL_VERSION_1_0,
+        handshake_timeout: float | None = 30.0,
+        response_timeout: float | None = None,
+        probe_interval: float | None = None,
+        probe_timeout: float = 10.0,
+        max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
+    ) -> None:
+        super().__init__(
+            handshake_timeout=handshake_timeout,
+            probe_interval=probe_interval,
+            probe_timeout=probe_timeout,
+            max_packet_size=max_packet_size,
+        )
+        self._request = InitCommandRequest(guid, friendly_name, protocol_version)
+        self.response_timeout = response_timeout
+        self.connection_number: int | None = None
+        self.responder_guid = b""
+        self.responder_name = ""
+        self.session_open = False
+        self._next_tid = 1
+        self._operation = 0
+
+    # -- handshake ------------------------------------------------------------------
+    def start(self, now: float) -> None:
+        """Queue the Init Command Request; the adapter has connected the command channel."""
+        self._link_step(PacketType.InitCommandRequest, self.role)
+        self._emit(Channel.COMMAND, self._request)
+        self._last_activity = now
+        if self.handshake_timeout is not None:
+            self._handshake_deadline = now + self.handshake_timeout
+
+    def _on_role_packet(self, channel: Channel, packet: Packet) -> None:
+        if isinstance(packet, InitCommandAck):
+            self._link_step(packet.type, Role.RESPONDER)
+            self.connection_number = packet.connection_number
+            self.responder_guid = packet.guid
+            self.responder_name = packet.friendly_name
+            self._events.append(
+                CommandAckReceived(
+                    packet.connection_number,
+                    packet.guid,
+                    packet.friendly_name,
+                    packet.protocol_version,
+                )
+            )
+            self._link_step(PacketType.InitEventRequest, self.role)
+            self._emit(Channel.EVENT, InitEventRequest(packet.connection_number))
+        elif isinstance(packet, InitEventAck):
+            self._link_step(packet.type, Role.RESPONDER)
+            self._handshake_deadline = None
+            assert self.connection_number is not None
+            self._events.append(
+                HandshakeCompleted(self.connection_number, self.responder_guid, self.responder_name)
+            )
+        elif isinstance(packet, InitFail):
+            self._link_step(packet.type, Role.RESPONDER)
+            self._handshake_deadline = None
+            self._events.append(InitFailed(packet.reason, channel))
+        elif isinstance(packet, Event):
+            if self.link is not LinkState.READY:
+                raise RemoteProtocolError("Event before the handshake completed")
+            self._events.append(EventReceived(packet.code, packet.transaction_id, packet.params))
+        elif isinstance(packet, StartData):
+            if self._data_out and self.transaction is not TransactionState.CANCELLED:
+                raise RemoteProtocolError("the responder sent Start Data for a data-out operation")
+            self._on_start_data(packet)
+        elif isinstance(packet, OperationResponse):
+            self._on_response(packet)
+        else:  # pragma: no cover - check_channel rejects everything else first
+            raise RemoteProtocolError(f"unexpected {type(packet).__name__}")
+
+    def _on_response(self, packet: OperationResponse) -> None:
+        if self.link is not LinkState.READY:
+            raise RemoteProtocolError("Operation Response before the handshake completed")
+        self._check_tid(packet.transaction_id, "Operation Response")
+        self._tx_step(PacketType.OperationResponse, Role.RESPONDER)
+        if self._operation == OperationCode.OpenSession and packet.code in (
+            ResponseCode.OK,
+            ResponseCode.SessionAlreadyOpen,
+        ):
+            self.session_open = True
+            self._next_tid = 1
+        elif self._operation == OperationCode.CloseSession and packet.code == ResponseCode.OK:
+            self.session_open = False
+        self._trailing_end_tid = self.transaction_id
+        self.transaction_id = None
+        self._data_total = None
+        self._events.append(ResponseReceived(packet.code, packet.transaction_id, packet.params))
+
+    # -- transactions -------------------------------------------------------------------
+    def send_request(
+        self,
+        code: int,
+        params: tuple[int, ...] = (),
+        *,
+        data_out_length: int | None = None,
+        now: float,
+    ) -> int:
+        """Queue an Operation Request and return its transaction id.
+
+        With ``data_out_length`` the request announces a data-out phase (DataPhaseInfo 2)
+        and the Start Data follows at once; send the bytes with :meth:`send_data` (or
+        :meth:`data_header` plus your own writes). A zero length also sends the empty End
+        Data CIPA asks for.
+        """
+        self._require_ready()
+        if self.transaction is not TransactionState.IDLE:
+            raise LocalProtocolError(
+                f"transaction {self.transaction_id} is still {self.transaction.value}"
+            )
+        if code == OperationCode.OpenSession or not self.session_open:
+            tid = 0
+        else:
+            tid = self._next_tid
+            self._next_tid = tid + 1 if tid < _TID_MAX else 1
+        phase = (
+            DataPhaseInfo.DataOut if data_out_length is not None else DataPhaseInfo.NoDataOrDataIn
+        )
+        request = OperationRequest(phase, code, tid, tuple(params))
+        self._tx_step(PacketType.OperationRequest, self.role)
+        self._emit(Channel.COMMAND, request)
+        self.transaction_id = tid
+        self._operation = code
+        self._data_out = data_out_length is not None
+        self._data_total = None
+        self._trailing_end_tid = None
+        self._last_activity = now
+        if data_out_length is not None:
+            self._start_outgoing_data(data_out_length)
+        return tid
+
+    def cancel(self, now: float) -> int | None:
+        """Cancel the transaction under way (Cancel on the command connection).
+
+        Data that still arrives for it is discarded; the transaction ends with the
+        responder's Operation Response (normally TransactionCancelled). Returns the
+        cancelled transaction id, or None when nothing was under way.
+        """
+        self._require_ready()
+        if self.transaction in (TransactionState.IDLE, TransactionState.CANCELLED):
+            return None
+        tid = self.transaction_id
+        assert tid is not None
+        self._tx_step(PacketType.Cancel, self.role)
+        self._emit(Channel.COMMAND, Cancel(tid))
+        self._last_activity = now
+        return tid
+
+    def _response_deadline(self) -> float | None:
+        if self.response_timeout is None or self.transaction is TransactionState.IDLE:
+            return None
+        if self.link is not LinkState.READY:
+            return None
+        return self._last_activity + self.response_timeout
+
+    @property
+    def operation(self) -> int:
+        """The operation code of the transaction under way (or the last one)."""
+        return self._operation

@@ -1,0 +1,399 @@
+"""What the initiator and responder sessions share: framing on both connections, the
+transition tables, data-phase accounting, probes and timers.
+
+A session never touches a socket or reads a clock. The adapter calls
+
+* ``receive_data(channel, data, now)`` with bytes from a connection (``b""`` = closed),
+* ``next_event()`` until it returns ``None``,
+* ``data_to_send()`` and writes each ``(channel, bytes)`` in order,
+* ``handle_timer(now)`` when ``next_deadline()`` passes.
+
+A protocol error by the peer surfaces from ``next_event()`` as
+:class:`~ptpkit.errors.RemoteProtocolError`; the session is then in ``LinkState.ERROR``
+and refuses further use.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import ClassVar
+
+from ptpkit.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
+from ptpkit.proto.buffer import pack_header, pack_u32
+from ptpkit.proto.codes import PacketType, ResponseCode
+from ptpkit.proto.events import (
+    Channel,
+    ConnectionClosed,
+    DataPhaseEnded,
+    DataPhaseStarted,
+    DataReceived,
+    ProbeAnswered,
+    ProbeReceived,
+    ProbeUnanswered,
+    Role,
+    SessionEvent,
+    TimedOut,
+    TransactionCancelled,
+)
+from ptpkit.proto.framing import DEFAULT_MAX_PACKET_SIZE, DataChunk, PacketReader
+from ptpkit.proto.packets import (
+    DATA_LENGTH_UNKNOWN,
+    HEADER_SIZE,
+    Cancel,
+    Packet,
+    ProbeRequest,
+    ProbeResponse,
+    StartData,
+    UnknownPacket,
+)
+from ptpkit.proto.state import (
+    LINK_TRANSITIONS,
+    TRANSACTION_TRANSITIONS,
+    LinkState,
+    TransactionState,
+    check_channel,
+    step,
+)
+
+__all__ = ["SessionBase"]
+
+_DATA_HEADER_SIZE = HEADER_SIZE + 4
+
+
+class SessionBase:
+    """The parts of a PTP/IP session that do not depend on the role."""
+
+    role: ClassVar[Role]
+
+    def __init__(
+        self,
+        *,
+        handshake_timeout: float | None,
+        probe_interval: float | None,
+        probe_timeout: float,
+        max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
+    ) -> None:
+        self.link = LinkState.AWAIT_INIT_COMMAND_REQUEST
+        self.transaction = TransactionState.IDLE
+        self.handshake_timeout = handshake_timeout
+        self.probe_interval = probe_interval
+        self.probe_timeout = probe_timeout
+        self._readers = {
+            Channel.COMMAND: PacketReader(max_packet_size=max_packet_size),
+            Channel.EVENT: PacketReader(max_packet_size=max_packet_size),
+        }
+        self._readable: deque[Channel] = deque()
+        self._eof: set[Channel] = set()
+        self._events: deque[SessionEvent] = deque()
+        self._out: list[tuple[Channel, bytes]] = []
+        # The transaction under way.
+        self.transaction_id: int | None = None
+        self._data_total: int | None = None
+        self._data_count = 0
+        self._data_out = False  # the initiator sends the data phase of this transaction
+        self._trailing_end_tid: int | None = None  # an empty End Data we may still see
+        self._sending_type = 0  # packet type being sent by data_header(), for checks
+        # Timers.
+        self._handshake_deadline: float | None = None
+        self._probe_deadline: float | None = None
+        self._probe_channel: Channel | None = None
+        self._last_activity = 0.0
+
+    # -- adapter interface ------------------------------------------------------------
+    def receive_data(
+        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
+    ) -> None:
+        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
+        if self.link in (LinkState.ERROR, LinkState.CLOSED):
+            return
+        self._readers[channel].feed(data)
+        if not data:
+            self._eof.add(channel)
+        self._last_activity = max(self._last_activity, now)
+        if channel not in self._readable:
+            self._readable.append(channel)
+
+    def next_event(self) -> SessionEvent | None:
+        """The next event, or ``None`` when more bytes are needed."""
+        while not self._events:
+            if not self._readable:
+                return None
+            channel = self._readable[0]
+            try:
+                item = self._readers[channel].next_item()
+                if item is None:
+                    self._readable.popleft()
+                    if channel in self._eof and self.link not in (
+                        LinkState.CLOSED,
+                        LinkState.ERROR,
+                    ):
+                        self._close(channel)
+                    continue
+                if isinstance(item, DataChunk):
+                    self._on_data_chunk(item)
+                else:
+                    self._on_packet(channel, item)
+            except ProtocolError as exc:
+                self.link = LinkState.ERROR
+                self._readable.clear()
+                if isinstance(exc, LocalProtocolError):  # a peer move our own rules reject
+                    raise RemoteProtocolError(str(exc)) from exc
+                raise
+        return self._events.popleft()
+
+    def data_to_send(self) -> list[tuple[Channel, bytes]]:
+        """Packets to write, in order, each with the connection it goes on."""
+        out, self._out = self._out, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        """When :meth:`handle_timer` should next be called, or None."""
+        candidates = [
+            t
+            for t in (
+                self._handshake_deadline,
+                self._probe_deadline,
+                self._idle_probe_at(),
+                self._response_deadline(),
+            )
+            if t is not None
+        ]
+        return min(candidates) if candidates else None
+
+    def handle_timer(self, now: float) -> None:
+        """Fire every deadline that has passed by ``now``; events come from next_event()."""
+        if self.link in (LinkState.ERROR, LinkState.CLOSED, LinkState.FAILED):
+            return
+        if self._handshake_deadline is not None and now >= self._handshake_deadline:
+            self._timed_out("handshake")
+            return
+        deadline = self._response_deadline()
+        if deadline is not None and now >= deadline:
+            self._timed_out("response")
+            return
+        if self._probe_deadline is not None and now >= self._probe_deadline:
+            self._probe_deadline = None
+            self._probe_channel = None
+            if self.role is Role.INITIATOR:
+                self._timed_out("probe")
+                return
+            self._events.append(ProbeUnanswered())
+            self._last_activity = now
+        idle_at = self._idle_probe_at()
+        if idle_at is not None and now >= idle_at:
+            self.probe(now)
+
+    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
+        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`."""
+        self._require_ready()
+        self._emit(channel, ProbeRequest())
+        self._probe_channel = channel
+        self._probe_deadline = now + self.probe_timeout
+
+    def close(self) -> None:
+        """Mark the session closed (the adapter closes the sockets)."""
+        self.link = LinkState.CLOSED
+        self._handshake_deadline = self._probe_deadline = None
+
+    @property
+    def is_ready(self) -> bool:
+        return self.link is LinkState.READY
+
+    @property
+    def data_phase_remaining(self) -> int | None:
+        """Bytes still to come (or to send) in the current data phase, if known."""
+        if self._data_total is None:
+            return None
+        return self._data_total - self._data_count
+
+    # -- hooks for the roles ----------------------------------------------------------
+    def _on_role_packet(self, channel: Channel, packet: Packet) -> None:
+        raise NotImplementedError
+
+    def _response_deadline(self) -> float | None:
+        return None
+
+    # -- shared machinery -----------------------------------------------------------
+    def _require_ready(self) -> None:
+        if self.link is not LinkState.READY:
+            raise LocalProtocolError(f"the session is {self.link.value}, not ready")
+
+    def _emit(self, channel: Channel, packet: Packet) -> None:
+        """Check one of our own packets against the rules, then queue it."""
+        check_channel(self.role, self.role, packet.type, channel)
+        self._out.append((channel, packet.encode()))
+
+    def _link_step(self, ptype: int, sender: Role) -> None:
+        self.link = step(LINK_TRANSITIONS, self.link, ptype, sender, self.role)
+
+    def _tx_step(self, trigger: int | str, sender: Role) -> None:
+        self.transaction = step(
+            TRANSACTION_TRANSITIONS, self.transaction, trigger, sender, self.role
+        )
+
+    def _close(self, channel: Channel) -> None:
+        self.link = LinkState.CLOSED
+        self._handshake_deadline = self._probe_deadline = None
+        self._events.append(ConnectionClosed(channel))
+
+    def _timed_out(self, what: str) -> None:
+        self.link = LinkState.ERROR
+        self._handshake_deadline = self._probe_deadline = None
+        self._events.append(TimedOut(what))
+
+    def _idle_probe_at(self) -> float | None:
+        if self.probe_interval is None or self.link is not LinkState.READY:
+            return None
+        if self._probe_deadline is not None:
+            return None
+        return self._last_activity + self.probe_interval
+
+    def _on_packet(self, channel: Channel, packet: Packet) -> None:
+        if isinstance(packet, UnknownPacket):
+            return  # vendor or future packet types: skipped, never fatal
+        peer = self.role.peer
+        check_channel(self.role, peer, packet.type, channel)
+        if isinstance(packet, ProbeRequest):
+            self._out.append((channel, ProbeResponse().encode()))
+            self._events.append(ProbeReceived(channel))
+            return
+        if isinstance(packet, ProbeResponse):
+            if self._probe_deadline is not None:
+                self._probe_deadline = None
+                self._probe_channel = None
+                self._events.append(ProbeAnswered(channel))
+            return
+        if isinstance(packet, Cancel):
+            self._on_cancel(channel, packet)
+            return
+        self._on_role_packet(channel, packet)
+
+    def _on_cancel(self, channel: Channel, packet: Cancel) -> None:
+        if self.link is not LinkState.READY:
+            raise RemoteProtocolError("Cancel before the session is ready")
+        if (
+            packet.transaction_id != self.transaction_id
+            or self.transaction is TransactionState.IDLE
+        ):
+            return  # a Cancel that crossed the Response on the wire: nothing to cancel
+        self._tx_step(PacketType.Cancel, self.role.peer)
+        self._events.append(TransactionCancelled(packet.transaction_id, channel))
+
+    # -- data phases ------------------------------------------------------------------
+    def _begin_data_phase(self, total: int) -> None:
+        self._data_total = None if total == DATA_LENGTH_UNKNOWN else total
+        self._data_count = 0
+
+    def _on_start_data(self, packet: StartData) -> None:
+        """The peer opened a data phase (the roles check direction first)."""
+        self._check_tid(packet.transaction_id, "StartData")
+        self._tx_step(PacketType.StartData, self.role.peer)
+        if self.transaction is TransactionState.CANCELLED:
+            return
+        self._begin_data_phase(packet.total_length)
+        self._events.append(DataPhaseStarted(packet.transaction_id, self._data_total))
+        if self._data_total == 0:  # gphoto2 sends StartData(0) and never an End Data
+            self._finish_incoming_data(trailing_end_possible=True)
+
+    def _on_data_chunk(self, chunk: DataChunk) -> None:
+        peer = self.role.peer
+        tid = chunk.transaction_id
+        if self.link is not LinkState.READY:
+            raise RemoteProtocolError("data before the session is ready")
+        if chunk.first:
+            if (
+                chunk.is_end_data
+                and chunk.packet_length == _DATA_HEADER_SIZE
+                and tid == self._trailing_end_tid
+            ):
+                self._trailing_end_tid = None  # the empty End Data after a complete phase
+                return
+            if self.transaction is not TransactionState.CANCELLED:
+                self._check_tid(tid, "data")
+            if (self.transaction, chunk.packet_type, peer) not in TRANSACTION_TRANSITIONS:
+                self._tx_step(chunk.packet_type, peer)  # raises with the right message
+        if self.transaction is TransactionState.CANCELLED:
+            return  # discard data of a cancelled transaction
+        self._data_count += len(chunk.data)
+        if self._data_total is not None and self._data_count > self._data_total:
+            raise RemoteProtocolError(
+                f"data phase sent {self._data_count} bytes, {self._data_total} were announced",
+                response_code_hint=ResponseCode.IncompleteTransfer,
+            )
+        if chunk.data:
+            self._events.append(DataReceived(tid, chunk.data))
+        if not chunk.last:
+            return
+        if chunk.is_end_data:
+            if self._data_total is not None and self._data_count != self._data_total:
+                raise RemoteProtocolError(
+                    f"data phase ended after {self._data_count} of {self._data_total} bytes",
+                    response_code_hint=ResponseCode.IncompleteTransfer,
+                )
+            self._tx_step(PacketType.EndData, peer)
+            self._finish_incoming_data(trailing_end_possible=False, stepped=True)
+        elif self._data_total is not None and self._data_count == self._data_total:
+            self._finish_incoming_data(trailing_end_possible=True)
+
+    def _finish_incoming_data(self, *, trailing_end_possible: bool, stepped: bool = False) -> None:
+        if not stepped:
+            self._tx_step("data_complete", self.role.peer)
+        assert self.transaction_id is not None
+        if trailing_end_possible:
+            self._trailing_end_tid = self.transaction_id
+        self._events.append(DataPhaseEnded(self.transaction_id, self._data_count))
+
+    def _check_tid(self, tid: int, what: str) -> None:
+        if tid != self.transaction_id:
+            raise RemoteProtocolError(
+                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
+                response_code_hint=ResponseCode.InvalidTransactionID,
+            )
+
+    # -- sending a data phase -----------------------------------------------------------
+    def _start_outgoing_data(self, total_length: int) -> None:
+        assert self.transaction_id is not None
+        if not 0 <= total_length < DATA_LENGTH_UNKNOWN:
+            raise LocalProtocolError("a data phase must announce its exact length")
+        self._tx_step(PacketType.StartData, self.role)
+        self._begin_data_phase(total_length)
+        self._emit(Channel.COMMAND, StartData(self.transaction_id, total_length))
+        if total_length == 0:  # CIPA: an empty End Data closes a zero-length phase
+            self._out.append((Channel.COMMAND, self.data_header(0)))
+
+    def data_header(self, length: int) -> bytes:
+        """The 12-byte header of the next Data / End Data packet carrying ``length`` bytes.
+
+        For zero-copy senders: write :meth:`data_to_send` first, then this header, then
+        exactly ``length`` payload bytes. The packet that completes the announced length
+        is an End Data. Returns ``b""`` (send nothing) once the transaction is cancelled.
+        """
+        if self.transaction is TransactionState.CANCELLED:
+            return b""
+        sending = (
+            TransactionState.DATA_IN if self.role is Role.RESPONDER else TransactionState.DATA_OUT
+        )
+        if self.transaction is not sending or self.transaction_id is None:
+            raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
+        assert self._data_total is not None
+        if length < 0 or self._data_count + length > self._data_total:
+            raise LocalProtocolError(
+                f"{length} more bytes would pass the announced {self._data_total}"
+            )
+        self._data_count += length
+        last = self._data_count == self._data_total
+        ptype = PacketType.EndData if last else PacketType.Data
+        self._tx_step(ptype, self.role)
+        return pack_header(_DATA_HEADER_SIZE + length, ptype) + pack_u32(self.transaction_id)
+
+    def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:
+        """Queue ``data`` as the next Data / End Data packet of our data phase.
+
+        Returns False (and queues nothing) when the transaction has been cancelled.
+        """
+        header = self.data_header(len(data))
+        if not header:
+            return False
+        self._out.append((Channel.COMMAND, header + bytes(data)))
+        self._last_activity = max(self._last_activity, now)
+        return True
