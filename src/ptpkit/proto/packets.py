@@ -77,11 +77,17 @@ def _check_params(params: tuple[int, ...], limit: int, what: str) -> None:
         _check_u(p, _U32_MAX, "parameter")
 
 
-def _push_friendly_name(buf: Buffer, name: str) -> None:
+def _encode_friendly_name(name: str) -> bytes:
+    if not isinstance(name, str):
+        raise LocalProtocolError(f"friendly name must be a str, got {name!r}")
     encoded = name.encode("utf-16-le", errors="surrogatepass")
     if len(encoded) // 2 > MAX_FRIENDLY_NAME_UNITS or "\x00" in name:
         raise LocalProtocolError(f"friendly name too long or contains NUL: {name!r}")
-    buf.push_bytes(encoded)
+    return encoded
+
+
+def _push_friendly_name(buf: Buffer, name: str) -> None:
+    buf.push_bytes(_encode_friendly_name(name))
     buf.push_u16(0)
 
 
@@ -153,6 +159,7 @@ class InitCommandRequest(_PacketBase):
 
     def __post_init__(self) -> None:
         _check_guid(self.guid)
+        _encode_friendly_name(self.friendly_name)
         _check_u(self.protocol_version, _U32_MAX, "protocol version")
 
     def push_payload(self, buf: Buffer) -> None:
@@ -182,6 +189,7 @@ class InitCommandAck(_PacketBase):
     def __post_init__(self) -> None:
         _check_u(self.connection_number, _U32_MAX, "connection number")
         _check_guid(self.guid)
+        _encode_friendly_name(self.friendly_name)
         _check_u(self.protocol_version, _U32_MAX, "protocol version")
 
     def push_payload(self, buf: Buffer) -> None:

@@ -170,6 +170,11 @@ class ResponderSession(SessionBase):
         elif isinstance(packet, OperationRequest):
             self._on_request(packet)
         elif isinstance(packet, StartData):
+            if (
+                self.transaction is TransactionState.IDLE
+                and packet.transaction_id == self._discard_tid
+            ):
+                return  # a data-out phase we answered before it arrived
             if not self._data_out and self.transaction is not TransactionState.CANCELLED:
                 raise RemoteProtocolError(
                     "the initiator sent Start Data for an operation without a data-out phase"
@@ -182,6 +187,7 @@ class ResponderSession(SessionBase):
         if self.link is not LinkState.READY:
             raise RemoteProtocolError("Operation Request before the handshake completed")
         self._tx_step(PacketType.OperationRequest, Role.INITIATOR)
+        self._discard_tid = None
         tid = packet.transaction_id
         self.transaction_id = tid
         self._operation = packet.code
@@ -234,7 +240,15 @@ class ResponderSession(SessionBase):
         if tid is None:
             raise LocalProtocolError("no transaction to answer")
         response = OperationResponse(code, tid, tuple(params))
+        # Answering a data-out operation before all its data arrived (an early error,
+        # StoreFull part way, or a cancel): what the initiator still sends is dropped.
+        unfinished = self._data_out and self.transaction in (
+            TransactionState.REQUESTED,
+            TransactionState.DATA_OUT,
+            TransactionState.CANCELLED,
+        )
         self._tx_step(PacketType.OperationResponse, self.role)
+        self._discard_tid = tid if unfinished else None
         self._emit(Channel.COMMAND, response)
         if self._operation == OperationCode.OpenSession and code == ResponseCode.OK:
             self.session_id = self._requested_session_id

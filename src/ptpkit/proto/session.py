@@ -92,6 +92,10 @@ class SessionBase:
         self._data_count = 0
         self._data_out = False  # the initiator sends the data phase of this transaction
         self._trailing_end_tid: int | None = None  # an empty End Data we may still see
+        # A data-out phase the responder answered before it was complete: the rest of it,
+        # still in flight, is dropped until the next request (see ResponderSession).
+        self._discard_tid: int | None = None
+        self._discarding = False  # inside a Data / End Data packet being dropped
         self._sending_type = 0  # packet type being sent by data_header(), for checks
         # Timers.
         self._handshake_deadline: float | None = None
@@ -300,6 +304,11 @@ class SessionBase:
         tid = chunk.transaction_id
         if self.link is not LinkState.READY:
             raise RemoteProtocolError("data before the session is ready")
+        if chunk.first and self.transaction is TransactionState.IDLE and tid == self._discard_tid:
+            self._discarding = True
+        if self._discarding:
+            self._discarding = not chunk.last
+            return
         if chunk.first:
             if (
                 chunk.is_end_data
@@ -352,7 +361,8 @@ class SessionBase:
 
     # -- sending a data phase -----------------------------------------------------------
     def _start_outgoing_data(self, total_length: int) -> None:
-        assert self.transaction_id is not None
+        if self.transaction_id is None:
+            raise LocalProtocolError("no transaction under way")
         if not 0 <= total_length < DATA_LENGTH_UNKNOWN:
             raise LocalProtocolError("a data phase must announce its exact length")
         self._tx_step(PacketType.StartData, self.role)
@@ -361,13 +371,16 @@ class SessionBase:
         if total_length == 0:  # CIPA: an empty End Data closes a zero-length phase
             self._out.append((Channel.COMMAND, self.data_header(0)))
 
-    def data_header(self, length: int) -> bytes:
+    def data_header(self, length: int, now: float | None = None) -> bytes:
         """The 12-byte header of the next Data / End Data packet carrying ``length`` bytes.
 
         For zero-copy senders: write :meth:`data_to_send` first, then this header, then
         exactly ``length`` payload bytes. The packet that completes the announced length
         is an End Data. Returns ``b""`` (send nothing) once the transaction is cancelled.
+        ``now`` counts as activity, so a long upload does not run into the response timeout.
         """
+        if now is not None:
+            self._last_activity = max(self._last_activity, now)
         if self.transaction is TransactionState.CANCELLED:
             return b""
         sending = (
