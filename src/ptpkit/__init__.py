@@ -2,10 +2,108 @@
 
 A sans-IO protocol core (:mod:`ptpkit.proto`), an asyncio initiator with a synchronous
 facade, a camera emulator, and the ``ptpkit`` command line.
+
+    async with ptpkit.connect("192.168.1.10") as camera:
+        for obj in await camera.list_objects(object_format="jpeg"):
+            await camera.download(obj, "photos/")
+
+The blocking equivalent is :func:`ptpkit.sync.connect`.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from typing import TYPE_CHECKING, Any
+
+from ptpkit.errors import (
+    ConnectError,
+    ConnectionLost,
+    InitFailError,
+    ProtocolError,
+    PtpError,
+    PtpResponseError,
+    PtpTimeoutError,
+    RemoteProtocolError,
+    TransportError,
+)
+from ptpkit.proto.codes import DevicePropCode, EventCode, ObjectFormat, OperationCode, ResponseCode
+from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
+
+if TYPE_CHECKING:
+    from ptpkit.aio.client import (
+        DEFAULT_PORT,
+        Camera,
+        CameraEvent,
+        CameraObject,
+        EventsDropped,
+        EventStream,
+        NotFoundError,
+        Storage,
+        TransferError,
+        connect,
+    )
+
+#: Names served from :mod:`ptpkit.aio.client`, imported on first use so that
+#: ``import ptpkit.proto`` (the sans-IO core) never loads asyncio or sockets.
+_CLIENT_NAMES = frozenset(
+    {
+        "DEFAULT_PORT",
+        "Camera",
+        "CameraEvent",
+        "CameraObject",
+        "EventStream",
+        "EventsDropped",
+        "NotFoundError",
+        "Storage",
+        "TransferError",
+        "connect",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CLIENT_NAMES:
+        from ptpkit.aio import client
+
+        value = getattr(client, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ptpkit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _CLIENT_NAMES)
+
+
+__all__ = [
+    "DEFAULT_PORT",
+    "Camera",
+    "CameraEvent",
+    "CameraObject",
+    "ConnectError",
+    "ConnectionLost",
+    "DeviceInfo",
+    "DevicePropCode",
+    "DevicePropDesc",
+    "EventCode",
+    "EventStream",
+    "EventsDropped",
+    "InitFailError",
+    "NotFoundError",
+    "ObjectFormat",
+    "ObjectInfo",
+    "OperationCode",
+    "ProtocolError",
+    "PtpError",
+    "PtpResponseError",
+    "PtpTimeoutError",
+    "RemoteProtocolError",
+    "ResponseCode",
+    "Storage",
+    "StorageInfo",
+    "TransferError",
+    "TransportError",
+    "__version__",
+    "connect",
+]

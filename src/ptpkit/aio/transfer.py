@@ -1,0 +1,194 @@
+"""Downloads and uploads on top of :class:`~ptpkit.aio.client.Camera`, streamed.
+
+Downloads go to ``<file>.part`` and are renamed when complete and of the right size. A
+``.part`` left by an interrupted download (Ctrl-C, a dropped link) is resumed from its
+length with GetPartialObject, or GetPartialObject64 (0x95C1) past 4 GiB; a camera that
+can do neither starts over with GetObject. Nothing is ever held in memory beyond the
+chunk being written.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ptpkit.proto.codes import ObjectFormat, OperationCode, VendorOperationCode
+from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
+
+if TYPE_CHECKING:
+    from ptpkit.aio.client import Camera, CameraObject
+
+__all__ = ["PART_SUFFIX", "ProgressCallback", "download_object", "guess_format", "upload_file"]
+
+#: ``progress(done, total)``: bytes so far (resumed bytes included) and the total, if known.
+ProgressCallback = Callable[[int, "int | None"], object]
+
+#: Suffix of a download in progress.
+PART_SUFFIX = ".part"
+
+_U32_MAX = 0xFFFFFFFF
+_PARTIAL_MAX = 0xFFFFFFFF  # GetPartialObject MaxBytes: all ones = to the end
+
+_EXTENSION_FORMATS: dict[str, int] = {
+    ".jpg": ObjectFormat.EXIF_JPEG,
+    ".jpeg": ObjectFormat.EXIF_JPEG,
+    ".tif": ObjectFormat.TIFF,
+    ".tiff": ObjectFormat.TIFF,
+    ".png": ObjectFormat.PNG,
+    ".gif": ObjectFormat.GIF,
+    ".bmp": ObjectFormat.BMP,
+    ".dng": ObjectFormat.DNG,
+    ".jp2": ObjectFormat.JP2,
+    ".txt": ObjectFormat.Text,
+    ".html": ObjectFormat.HTML,
+    ".htm": ObjectFormat.HTML,
+    ".wav": ObjectFormat.WAV,
+    ".mp3": ObjectFormat.MP3,
+    ".avi": ObjectFormat.AVI,
+    ".mpg": ObjectFormat.MPEG,
+    ".mpeg": ObjectFormat.MPEG,
+    ".mov": ObjectFormat.QuickTime,
+    ".mp4": ObjectFormat.MTP_MP4,
+    ".aiff": ObjectFormat.AIFF,
+    ".asf": ObjectFormat.ASF,
+}
+
+
+def guess_format(path: Path) -> int:
+    """The PTP object format for a file name (Undefined when unknown)."""
+    fmt = _EXTENSION_FORMATS.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    kind, _ = mimetypes.guess_type(path.name)
+    if kind is not None and kind.startswith("image/"):
+        return ObjectFormat.UndefinedImage
+    return ObjectFormat.Undefined
+
+
+class _Writer:
+    """The sink of a download: writes each chunk and reports progress."""
+
+    __slots__ = ("_file", "_progress", "done", "total")
+
+    def __init__(
+        self, file: object, done: int, total: int | None, progress: ProgressCallback | None
+    ) -> None:
+        self._file = file
+        self.done = done
+        self.total = total
+        self._progress = progress
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)  # type: ignore[attr-defined]
+        self.done += len(data)
+        if self._progress is not None:
+            self._progress(self.done, self.total)
+
+
+async def download_object(
+    camera: Camera,
+    obj: CameraObject,
+    dest: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    resume: bool = True,
+) -> Path:
+    """Download ``obj`` to ``dest`` through ``dest.part`` (see the module docstring)."""
+    from ptpkit.aio.client import TransferError
+
+    part = dest.with_name(dest.name + PART_SUFFIX)
+    size = obj.size
+    offset = 0
+    if resume:
+        try:
+            offset = part.stat().st_size
+        except FileNotFoundError:
+            offset = 0
+    can_partial = camera.supports(OperationCode.GetPartialObject)
+    can_64 = camera.supports(VendorOperationCode.AndroidGetPartialObject64)
+    if size is not None and offset > size:
+        offset = 0  # not ours, or the object changed: start over
+    if offset and not ((can_partial and offset <= _U32_MAX) or can_64):
+        offset = 0  # the camera cannot start in the middle
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with part.open("r+b" if offset else "wb") as file:
+        file.seek(offset)
+        file.truncate()
+        writer = _Writer(file, offset, size, progress)
+        if progress is not None:
+            progress(offset, size)
+        if offset == 0:
+            await camera.get_object(obj.handle, writer)
+            if size is None:
+                writer.total = writer.done  # the core checked it against Start Data
+        elif size is None or offset < size:
+            await _resume(camera, obj, writer, can_partial, can_64)
+    length = part.stat().st_size
+    expected = size if size is not None else writer.total
+    if expected is not None and length != expected:
+        raise TransferError(
+            f"{obj.path}: received {length} bytes, the camera announced {expected}; "
+            f"{part.name} is kept to resume"
+        )
+    part.replace(dest)
+    when = obj.modified
+    if when is not None:
+        try:
+            stamp = when.timestamp()
+            os.utime(dest, (stamp, stamp))
+        except (OSError, OverflowError, ValueError):
+            pass
+    return dest
+
+
+async def _resume(
+    camera: Camera, obj: CameraObject, writer: _Writer, can_partial: bool, can_64: bool
+) -> None:
+    """Fetch from ``writer.done`` to the end with partial reads."""
+    size = obj.size
+    while size is None or writer.done < size:
+        offset = writer.done
+        left = None if size is None else size - offset
+        want = _PARTIAL_MAX if left is None or left >= _PARTIAL_MAX else left
+        if can_partial and offset <= _U32_MAX:
+            got = await camera.get_partial_object(obj.handle, offset, want, writer)
+        elif can_64:
+            got = await camera.get_partial_object_64(obj.handle, offset, want, writer)
+        else:
+            break
+        if got == 0 or (size is None and got < want):
+            break
+    if size is None:
+        writer.total = writer.done
+
+
+async def upload_file(
+    camera: Camera,
+    path: Path,
+    storage_id: int,
+    parent: int,
+    *,
+    name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> int:
+    """SendObjectInfo then SendObject, streamed from the file; the new object's handle."""
+    stat = path.stat()
+    size = stat.st_size
+    modified = format_ptp_datetime(datetime.fromtimestamp(stat.st_mtime).replace(microsecond=0))
+    info = ObjectInfo(
+        storage_id=storage_id,
+        object_format=guess_format(path),
+        object_compressed_size=min(size, _U32_MAX),
+        parent_object=parent,
+        filename=name or path.name,
+        capture_date=modified,
+        modification_date=modified,
+    )
+    _, _, handle = await camera.send_object_info(info, storage_id, parent)
+    with path.open("rb") as file:
+        await camera.send_object(file, size=size, progress=progress)
+    return handle
