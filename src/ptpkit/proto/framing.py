@@ -64,6 +64,8 @@ class PacketReader:
         "_data_started",
         "_data_tid",
         "_data_type",
+        "_direct",
+        "_direct_pos",
         "_pos",
         "max_packet_size",
         "packets_read",
@@ -81,6 +83,10 @@ class PacketReader:
         self._data_started = False
         self._closed = False
         self.packets_read = 0
+        # Bytes fed while inside a data payload with nothing else buffered are kept as
+        # they came (no copy into _buf): the common case of a big data phase.
+        self._direct: bytes | None = None
+        self._direct_pos = 0
 
     # -- input ----------------------------------------------------------------------
     def feed(self, data: bytes | bytearray | memoryview) -> None:
@@ -88,15 +94,29 @@ class PacketReader:
         if not data:
             self._closed = True
             return
+        if self._direct is not None:
+            self._spill_direct()
+        if self._data_type and self._pos == len(self._buf):
+            self._direct = data if isinstance(data, bytes) else bytes(data)
+            self._direct_pos = 0
+            return
         if self._pos >= _COMPACT_AT and self._pos * 2 >= len(self._buf):
             del self._buf[: self._pos]
             self._pos = 0
         self._buf += data
 
+    def _spill_direct(self) -> None:
+        """Move the unread rest of the direct segment into the buffer (which is empty)."""
+        assert self._direct is not None
+        self._buf = bytearray(memoryview(self._direct)[self._direct_pos :])
+        self._pos = 0
+        self._direct = None
+
     @property
     def buffered(self) -> int:
         """Bytes received and not yet handed out."""
-        return len(self._buf) - self._pos
+        direct = len(self._direct) - self._direct_pos if self._direct is not None else 0
+        return len(self._buf) - self._pos + direct
 
     @property
     def in_data_payload(self) -> bool:
@@ -116,6 +136,8 @@ class PacketReader:
         """
         if self._data_type:
             return self._next_chunk()
+        if self._direct is not None:
+            self._spill_direct()
         avail = len(self._buf) - self._pos
         if avail < HEADER_SIZE:
             self._check_eof(avail)
@@ -146,19 +168,29 @@ class PacketReader:
             return None
         start = self._pos + HEADER_SIZE
         end = self._pos + length
-        payload = bytes(self._buf[start:end])
+        payload = bytes(memoryview(self._buf)[start:end])
         self._pos = end
         self.packets_read += 1
         return decode_payload(ptype, payload)
 
     def _next_chunk(self) -> DataChunk | None:
-        avail = len(self._buf) - self._pos
-        take = min(avail, self._data_left)
-        if take == 0 and self._data_left:
-            self._check_eof(avail)
-            return None
-        chunk = bytes(self._buf[self._pos : self._pos + take])
-        self._pos += take
+        direct = self._direct
+        if direct is not None:
+            dpos = self._direct_pos
+            take = min(len(direct) - dpos, self._data_left)
+            # When the whole feed belongs to this payload it is handed on without a copy.
+            chunk = direct if dpos == 0 and take == len(direct) else direct[dpos : dpos + take]
+            self._direct_pos = dpos + take
+            if self._direct_pos == len(direct):
+                self._direct = None
+        else:
+            avail = len(self._buf) - self._pos
+            take = min(avail, self._data_left)
+            if take == 0 and self._data_left:
+                self._check_eof(avail)
+                return None
+            chunk = bytes(memoryview(self._buf)[self._pos : self._pos + take])
+            self._pos += take
         self._data_left -= take
         first = not self._data_started
         self._data_started = True
