@@ -56,7 +56,7 @@ from typing import Any, BinaryIO, Literal, NamedTuple
 
 import dpkt
 
-from ptpkit.errors import PtpError, RemoteProtocolError
+from ptpkit.errors import CaptureError, PtpError, RemoteProtocolError
 from ptpkit.proto.codes import CodeKind, DataType, OperationCode, PacketType, code_name
 from ptpkit.proto.datasets import (
     DeviceInfo,
@@ -146,10 +146,6 @@ _TCP_FIN = 0x01
 _TCP_SYN = 0x02
 _TCP_RST = 0x04
 _TCP_ACK = 0x10
-
-
-class CaptureError(PtpError):
-    """The capture file cannot be read at all: missing, not pcap/pcapng, unsupported."""
 
 
 # -- records ----------------------------------------------------------------------------

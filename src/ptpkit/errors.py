@@ -16,18 +16,26 @@ PtpError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "BufferReadError",
+    "CaptureError",
     "ConnectError",
     "ConnectionLost",
     "DecodeError",
     "InitFailError",
     "LocalProtocolError",
+    "NotFoundError",
+    "PropertyError",
     "ProtocolError",
     "PtpError",
     "PtpResponseError",
     "PtpTimeoutError",
+    "RefusedOperation",
     "RemoteProtocolError",
+    "StoreError",
+    "TransferError",
     "TransportError",
 ]
 
@@ -101,6 +109,43 @@ class InitFailError(PtpError):
         self.reason = reason
         words = _INIT_FAIL_WORDS.get(reason, "the camera refused the connection")
         super().__init__(f"{words} (Init Fail reason {reason})")
+
+
+class NotFoundError(PtpError, LookupError):
+    """No object, folder, storage or property matches what was asked for."""
+
+
+class TransferError(PtpError):
+    """A transfer ended with the wrong number of bytes."""
+
+
+class CaptureError(PtpError):
+    """A capture file cannot be read at all: missing, not pcap/pcapng, unsupported."""
+
+
+class RefusedOperation(PtpError):
+    """The emulator must answer the operation under way with response ``code``."""
+
+    def __init__(self, code: int, message: str = "") -> None:
+        from ptpkit.proto.codes import code_name
+
+        self.code = code
+        self.name = code_name("response", code)
+        text = f"{self.name} (0x{code:04X})"
+        super().__init__(f"{text}: {message}" if message else text)
+
+
+class StoreError(RefusedOperation):
+    """A storage operation failed. ``handles`` lists the objects that *were* removed when
+    a deletion was partial (PartialDeletion)."""
+
+    def __init__(self, code: int, message: str = "", *, handles: Sequence[int] = ()) -> None:
+        super().__init__(code, message)
+        self.handles = tuple(handles)
+
+
+class PropertyError(RefusedOperation):
+    """A device-property operation that must be answered with ``code``."""
 
 
 class TransportError(PtpError):

@@ -42,10 +42,12 @@ from ptpkit.errors import (
     ConnectionLost,
     InitFailError,
     LocalProtocolError,
+    NotFoundError,
     ProtocolError,
     PtpError,
     PtpResponseError,
     PtpTimeoutError,
+    TransferError,
 )
 from ptpkit.proto.codes import (
     ALL,
@@ -124,15 +126,6 @@ _RECV_BUFFER = 1 << 20  # one read hands the session up to 1 MiB
 _WRITE_HIGH_WATER = 4 << 20
 _PACKET_SIZE = 4 << 20  # payload per Data packet when we upload
 _EVENT_CONNECT_RETRIES = 2  # on ECONNREFUSED, 100 ms apart (a Ricoh Theta quirk)
-
-
-# -- errors that only the client raises ------------------------------------------------
-class NotFoundError(PtpError, LookupError):
-    """No object, folder, storage or property matches what was asked for."""
-
-
-class TransferError(PtpError):
-    """A transfer ended with the wrong number of bytes."""
 
 
 # -- what the client hands out ---------------------------------------------------------

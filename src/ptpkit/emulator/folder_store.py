@@ -62,7 +62,7 @@ from typing import BinaryIO, Literal
 
 from ptpkit.emulator.formats import HEAD_SIZE, detect_format, format_from_extension
 from ptpkit.emulator.imaging import ImageMeta, Thumbnail, probe_image, render_thumbnail
-from ptpkit.errors import PtpError
+from ptpkit.errors import StoreError
 from ptpkit.proto.codes import (
     ALL,
     ROOT,
@@ -73,7 +73,6 @@ from ptpkit.proto.codes import (
     ProtectionStatus,
     ResponseCode,
     StorageType,
-    code_name,
     is_image,
 )
 from ptpkit.proto.datasets import ObjectInfo, StorageInfo, format_ptp_datetime, parse_ptp_datetime
@@ -114,21 +113,6 @@ _PILLOW_FORMATS = frozenset(
     }
 )
 _PILLOW_EXTRA_EXTENSIONS = frozenset({".webp", ".avif"})
-
-
-class StoreError(PtpError):
-    """A store operation failed; ``code`` is the PTP response code to answer with.
-
-    ``handles`` lists the objects that *were* removed when a deletion was partial
-    (``PartialDeletion``).
-    """
-
-    def __init__(self, code: int, message: str = "", *, handles: Sequence[int] = ()) -> None:
-        self.code = code
-        self.name = code_name("response", code)
-        self.handles = tuple(handles)
-        text = f"{self.name} (0x{code:04X})"
-        super().__init__(f"{text}: {message}" if message else text)
 
 
 def storage_id_for_index(index: int) -> int:

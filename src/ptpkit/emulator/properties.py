@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ptpkit.errors import DecodeError, PtpError
+from ptpkit.errors import DecodeError, PropertyError
 from ptpkit.proto.codes import ALL, DataType, DevicePropCode, GetSet, ResponseCode
 from ptpkit.proto.datasets import (
     DevicePropDesc,
@@ -51,14 +51,6 @@ _P = DevicePropCode
 #: Image sizes offered by the ImageSize property ("WxH"); captures are generated at it.
 IMAGE_SIZES: tuple[str, ...] = ("640x480", "1280x720", "1920x1080", "3000x2000", "4000x3000")
 DEFAULT_IMAGE_SIZE = "1920x1080"
-
-
-class PropertyError(PtpError):
-    """A property operation that must be answered with ``code``."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
