@@ -623,6 +623,10 @@ def test_upload_commit(store: FolderStore, card: Path) -> None:
     assert (info_back.filename, info_back.parent_object) == ("new.jpg", h["100CANON"])
     assert info_back.image_pix_width == 40
     assert info_back.modification_date == "20240101T120000"
+    # Uploads get the mode any new file would get, not mkstemp's private 0600.
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (folder / "new.jpg").stat().st_mode & 0o777 == 0o666 & ~umask
     assert store.rescan() == ([], [])
 
 

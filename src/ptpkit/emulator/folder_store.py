@@ -115,6 +115,27 @@ _PILLOW_FORMATS = frozenset(
 _PILLOW_EXTRA_EXTENSIONS = frozenset({".webp", ".avif"})
 
 
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Mode of files the store creates: what a plain ``open(..., "w")`` would give, rather
+#: than mkstemp's private 0600, so uploads and captures look like any other file.
+_NEW_FILE_MODE = 0o666 & ~_current_umask()
+
+
+def _make_temp_file(folder: str) -> tuple[int, str]:
+    """A hidden temporary file in ``folder`` (same file system, so a rename is atomic)."""
+    fd, path = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=folder)
+    try:
+        os.fchmod(fd, _NEW_FILE_MODE)
+    except OSError:
+        pass
+    return fd, path
+
+
 def storage_id_for_index(index: int) -> int:
     """StorageID of the ``index``-th root (0-based): physical id ``index + 1``, logical 1."""
     return ((index + 1) << 16) | 1
@@ -1069,7 +1090,7 @@ class FolderStore:
         size = info.object_compressed_size
         self._check_space(folder, 1 << 32 if size == _U32_MAX else size)
         try:
-            fd, temp_path = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=folder)
+            fd, temp_path = _make_temp_file(folder)
         except OSError as exc:
             raise StoreError(_os_error_code(exc), f"cannot create the upload: {exc}") from exc
         final = next(
@@ -1428,7 +1449,7 @@ class FolderStore:
                 )
                 temp: str | None = None
                 try:
-                    fd, temp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=_TEMP_SUFFIX, dir=folder)
+                    fd, temp = _make_temp_file(folder)
                     with os.fdopen(fd, "wb") as f:
                         f.write(data)
                         if self.fsync:
