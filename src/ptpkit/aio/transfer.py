@@ -189,6 +189,8 @@ async def upload_file(
         modification_date=modified,
     )
     _, _, handle = await camera.send_object_info(info, storage_id, parent)
+    if progress is not None:
+        progress(0, size)  # an upload always starts from nothing
     with path.open("rb") as file:
         await camera.send_object(file, size=size, progress=progress)
     return handle
