@@ -89,6 +89,20 @@ class _Writer:
             self._progress(self.done, self.total)
 
 
+def safe_file_name(name: str) -> str:
+    """The camera's file name made safe to use as one local file name.
+
+    A hostile or broken camera may send names with separators, ``..``, NUL or nothing at
+    all; none of them may lead a download outside its destination folder.
+    """
+    clean = name.replace("/", "_").replace("\\", "_").replace("\x00", "_").strip()
+    if clean in ("", ".", ".."):
+        from ptpkit.errors import TransferError
+
+        raise TransferError(f"the camera gave an unusable file name: {name!r}")
+    return clean
+
+
 async def download_object(
     camera: Camera,
     obj: CameraObject,

@@ -18,6 +18,7 @@ from rich.progress import (
 )
 
 from ptpkit.aio.client import Camera, CameraObject
+from ptpkit.aio.transfer import safe_file_name
 from ptpkit.cli.render import human_size, rate
 
 __all__ = ["TransferProgress", "download_with_progress", "local_path_for", "safe_relative"]
@@ -26,12 +27,7 @@ __all__ = ["TransferProgress", "download_with_progress", "local_path_for", "safe
 def safe_relative(path: str) -> Path:
     """A camera path as a relative local path that cannot leave its directory: empty,
     ``.`` and ``..`` components are dropped and separators inside names replaced."""
-    parts = []
-    for part in path.split("/"):
-        clean = part.replace("\\", "_").replace("\x00", "_").strip()
-        if clean in ("", ".", ".."):
-            continue
-        parts.append(clean)
+    parts = [safe_file_name(p) for p in path.split("/") if p.strip() not in ("", ".", "..")]
     if not parts:
         raise ValueError(f"the camera gave an unusable path: {path!r}")
     return Path(*parts)
