@@ -1,0 +1,1 @@
+"""ptpkit benchmarks: `make bench` / `make bench-quick` (python -m bench [--quick])."""
