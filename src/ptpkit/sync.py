@@ -37,7 +37,14 @@ from ptpkit.aio.client import (
 )
 from ptpkit.aio.transfer import ProgressCallback
 from ptpkit.proto.codes import ALL, ROOT
-from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue, StorageInfo
+from ptpkit.proto.datasets import (
+    DeviceInfo,
+    DevicePropDesc,
+    ObjectInfo,
+    ObjectPropList,
+    PtpValue,
+    StorageInfo,
+)
 
 __all__ = ["Camera", "EventIterator", "connect"]
 
@@ -236,6 +243,24 @@ class Camera:
     def get_object_info(self, handle: int) -> ObjectInfo:
         return self._call(self._camera.get_object_info(handle))
 
+    def get_object_infos(self, handles: Sequence[int]) -> dict[int, ObjectInfo]:
+        return self._call(self._camera.get_object_infos(handles))
+
+    def get_object_props_supported(self, object_format: int = 0) -> tuple[int, ...]:
+        return self._call(self._camera.get_object_props_supported(object_format))
+
+    def get_object_prop_list(
+        self,
+        handle: int = ALL,
+        object_format: int = 0,
+        prop_code: int = ALL,
+        group: int = 0,
+        depth: int = 0,
+    ) -> ObjectPropList:
+        return self._call(
+            self._camera.get_object_prop_list(handle, object_format, prop_code, group, depth)
+        )
+
     @overload
     def get_object(self, handle: int) -> bytes: ...
     @overload
@@ -386,6 +411,7 @@ class Camera:
         pattern: str | None = None,
         since: datetime | None = None,
         folders: bool = False,
+        bulk: bool | None = None,
     ) -> list[CameraObject]:
         return self._call(
             self._camera.list_objects(
@@ -395,8 +421,14 @@ class Camera:
                 pattern=pattern,
                 since=since,
                 folders=folders,
+                bulk=bulk,
             )
         )
+
+    def list_objects_bulk(
+        self, folder: str | None = None, *, folders: bool = True
+    ) -> list[CameraObject]:
+        return self._call(self._camera.list_objects_bulk(folder, folders=folders))
 
     def walk(
         self,
@@ -407,6 +439,7 @@ class Camera:
         pattern: str | None = None,
         since: datetime | None = None,
         folders: bool = False,
+        bulk: bool | None = None,
     ) -> Iterator[CameraObject]:
         """Like the async ``walk``; the listing is read in full first."""
         return iter(
@@ -417,6 +450,7 @@ class Camera:
                 pattern=pattern,
                 since=since,
                 folders=folders,
+                bulk=bulk,
             )
         )
 

@@ -521,3 +521,43 @@ def test_against_ptpkit_serve(card: Path, tmp_path: Path):
         finally:
             if proc.poll() is None:
                 proc.kill()
+
+
+def test_ls_against_ptpkit_serve_with_mtp_and_joined_writes(card: Path):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ptpkit",
+            "serve",
+            str(card),
+            "--port",
+            "0",
+            "--mtp",
+            "--join-writes",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"listening on ([\d.]+):(\d+)", first)
+        assert match, first
+        where = ["-H", match.group(1), "-p", match.group(2)]
+        result = invoke("ls", *where)  # a bulk listing: the camera lists GetObjectPropList
+        assert result.exit_code == 0, result.output
+        files = {line for line in result.stdout.splitlines() if not line.endswith("/")}
+        assert files == {f"/store_00010001/{name}" for name in tree(card)}
+        listing = json.loads(invoke("ls", "--json", *where).stdout)
+        sizes = {o["path"]: o["size"] for o in listing if not o["folder"]}
+        assert sizes == {f"/store_00010001/{k}": len(v) for k, v in tree(card).items()}
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()

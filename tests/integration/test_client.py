@@ -511,6 +511,215 @@ def test_two_storages(card: Path, tmp_path: Path):
     run(body())
 
 
+# -- MTP bulk listing and chained GetObjectInfo ---------------------------------------------
+def _listing(objects: list[ptpkit.CameraObject]) -> list[tuple[Any, ...]]:
+    """What a listing says of each object (thumbnail facts aside: MTP has none)."""
+    return [
+        (
+            o.handle,
+            o.path,
+            o.size,
+            o.format,
+            o.parent,
+            o.storage_id,
+            o.is_folder,
+            o.captured,
+            o.info.protection_status,
+            o.info.image_pix_width,
+            o.info.image_pix_height,
+        )
+        for o in objects
+    ]
+
+
+def test_bulk_listing_says_what_the_per_object_listing_says(card: Path, tmp_path: Path):
+    second = tmp_path / "second"
+    jpeg(second / "DCIM" / "X.JPG", (1, 2, 3))
+
+    async def body() -> None:
+        async with camera_for([card, second], mtp=True) as (_, camera):
+            one_by_one = await camera.list_objects(folders=True, bulk=False)
+            bulk = await camera.list_objects(folders=True, bulk=True)
+            assert _listing(bulk) == _listing(one_by_one)
+            assert _listing(await camera.list_objects_bulk()) == _listing(one_by_one)
+            assert _listing(await camera.list_objects(folders=True)) == _listing(one_by_one)
+            jpegs = await camera.list_objects(object_format="jpeg", bulk=True)
+            assert {o.name for o in jpegs} == {
+                "IMG_0001.JPG",
+                "IMG_0002.JPG",
+                "IMG_0101.JPG",
+                "X.JPG",
+            }
+            assert [o.name for o in await camera.list_objects("DCIM/101TEST", bulk=True)] == [
+                "IMG_0101.JPG"
+            ]
+
+    run(body())
+
+
+def test_listing_uses_get_object_prop_list_when_the_camera_has_it(card: Path):
+    async def body() -> None:
+        async with camera_for(card, mtp=True) as (_, camera):
+            calls: list[str] = []
+            for name in ("get_object_prop_list", "get_object_info", "get_object_infos"):
+                method = getattr(camera, name)
+
+                def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
+                    calls.append(_name)
+                    return _method(*args)
+
+                setattr(camera, name, spy)
+            files = await camera.list_objects()
+            assert len(files) == 6
+            assert calls == ["get_object_prop_list"]
+            calls.clear()
+            assert len(await camera.list_objects(bulk=False)) == 6
+            assert calls == ["get_object_infos"]
+
+    run(body())
+
+
+def test_what_get_object_prop_list_leaves_out_is_read_one_by_one(card: Path):
+    from ptpkit.proto.codes import MtpObjectPropCode as P
+    from ptpkit.proto.datasets import ObjectPropList
+
+    async def body() -> None:
+        async with camera_for(card, mtp=True) as (_, camera):
+            expected = _listing(await camera.list_objects(folders=True, bulk=False))
+            real = camera.get_object_prop_list
+
+            async def broken(*args: int) -> ObjectPropList:
+                # like some cameras: objects missing, one without its file name
+                plist = await real(*args)
+                handles = sorted({e.handle for e in plist})
+                gone, nameless = handles[0], handles[1]
+                return ObjectPropList(
+                    tuple(
+                        e
+                        for e in plist
+                        if e.handle != gone
+                        and not (e.handle == nameless and e.prop_code == P.ObjectFileName)
+                    )
+                )
+
+            camera.get_object_prop_list = broken  # type: ignore[method-assign]
+            assert _listing(await camera.list_objects(folders=True, bulk=True)) == expected
+
+    run(body())
+
+
+def test_bulk_listing_without_mtp(card: Path):
+    async def body() -> None:
+        async with camera_for(card) as (_, camera):
+            assert not camera.supports(0x9805)
+            with pytest.raises(PtpResponseError) as info:
+                await camera.list_objects(bulk=True)
+            assert info.value.code == ResponseCode.OperationNotSupported
+            assert len(await camera.list_objects()) == 6  # and the session is fine
+
+    run(body())
+
+
+def test_a_failing_get_object_prop_list_falls_back_to_per_object(card: Path):
+    async def body() -> None:
+        faults = Faults(fail={0x9805: ResponseCode.GeneralError})
+        async with camera_for(card, mtp=True, faults=faults) as (_, camera):
+            assert camera.supports(0x9805)
+            files = await camera.list_objects()
+            assert {o.name for o in files} == {
+                "IMG_0001.JPG",
+                "IMG_0002.JPG",
+                "IMG_0101.JPG",
+                "MOV_0003.MOV",
+                "readme.txt",
+                "big.bin",
+            }
+            with pytest.raises(PtpResponseError):
+                await camera.list_objects(bulk=True)
+
+    run(body())
+
+
+def test_objects_whose_properties_make_no_object_info_are_asked_for_one_by_one():
+    from ptpkit.aio.client import _listed_from_props
+    from ptpkit.proto.codes import MtpObjectPropCode as P
+
+    props: dict[int, Any] = {
+        P.StorageID: 0x10001,
+        P.ObjectFormat: 0x3801,
+        P.ParentObject: 0,
+        P.ObjectFileName: "A.JPG",
+        P.ObjectSize: 5 << 32,
+    }
+    listed = _listed_from_props(props)
+    assert listed is not None
+    assert listed.size == 5 << 32 and listed.info.object_compressed_size == 0xFFFFFFFF
+    assert listed.info.filename == "A.JPG" and listed.info.capture_date == ""
+    for code in (P.StorageID, P.ObjectFormat, P.ParentObject, P.ObjectFileName):
+        assert _listed_from_props({k: v for k, v in props.items() if k != code}) is None
+    assert _listed_from_props({**props, P.ObjectFileName: 7}) is None
+    assert _listed_from_props({**props, P.StorageID: "x"}) is None
+    assert _listed_from_props({**props, P.ObjectSize: "big"}) is None
+    assert _listed_from_props({**props, P.ObjectFormat: 0x10000}) is None
+
+
+def test_chained_get_object_infos(card: Path):
+    async def body() -> None:
+        async with camera_for(card) as (_, camera):
+            handles = await camera.get_object_handles(0xFFFFFFFF, 0, 0)
+            chained = await camera.get_object_infos(handles)
+            assert list(chained) == list(handles)
+            for handle in handles:
+                assert chained[handle] == await camera.get_object_info(handle)
+            assert await camera.get_object_infos([]) == {}
+            # a bad handle in the middle ends the chain with its error ...
+            with pytest.raises(PtpResponseError) as info:
+                await camera.get_object_infos([*handles[:2], 0xBEEF, *handles[2:]])
+            assert info.value.code == ResponseCode.InvalidObjectHandle
+            assert info.value.params == (0xBEEF,)
+            # ... and the session goes on
+            assert await camera.get_object_infos(handles[:1]) == {handles[0]: chained[handles[0]]}
+
+            # a caller's error while the next transaction is under way
+            def fail(params: tuple[int, ...], data: bytes) -> None:
+                raise ValueError("no thanks")
+
+            with pytest.raises(ValueError, match="no thanks"):
+                await camera._run_chain(OperationCode.GetObjectInfo, [(h,) for h in handles], fail)
+            assert await camera.get_storage_ids()
+
+    run(body())
+
+
+def test_cancelling_a_chain_leaves_the_session_usable(card: Path):
+    async def body() -> None:
+        async with camera_for(card, faults=Faults(delay={OperationCode.GetObjectInfo: 0.05})) as (
+            _,
+            camera,
+        ):
+            handles = await camera.get_object_handles(0xFFFFFFFF, 0, 0)
+            task = asyncio.ensure_future(camera.get_object_infos(list(handles) * 4))
+            await asyncio.sleep(0.12)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert camera.is_connected
+            assert await camera.get_storage_ids()
+            assert (await camera.get_object_info(handles[0])).filename
+
+    run(body())
+
+
+def test_the_client_runs_on_uvloop(card: Path):
+    uvloop = pytest.importorskip("uvloop")
+
+    async def body() -> int:
+        async with camera_for(card) as (_, camera):
+            return len(await camera.list_objects(folders=True))
+
+    assert uvloop.run(asyncio.wait_for(body(), 60)) == 10
+
+
 def test_name_helpers():
     assert property_code("batterylevel") == property_code("Battery_Level") == 0x5001
     assert property_code("0x5003") == property_code(0x5003) == DevicePropCode.ImageSize
@@ -858,6 +1067,23 @@ def test_slow_response_times_out(card: Path):
 
 
 # -- the blocking facade ----------------------------------------------------------------------
+def test_sync_facade_listing_paths(card: Path):
+    with (
+        EmulatorThread([card], mtp=True, rescan_interval=None) as emu,
+        ptpkit.sync.connect(emu.host, emu.port) as camera,
+    ):
+        per_object = camera.list_objects(folders=True, bulk=False)
+        assert _listing(camera.list_objects(folders=True, bulk=True)) == _listing(per_object)
+        assert _listing(camera.list_objects_bulk()) == _listing(per_object)
+        assert [o.name for o in camera.walk("notes", bulk=True)] == ["readme.txt"]
+        handles = [o.handle for o in per_object]
+        infos = camera.get_object_infos(handles)
+        assert [infos[o.handle].filename for o in per_object] == [o.name for o in per_object]
+        assert 0xDC07 in camera.get_object_props_supported()
+        plist = camera.get_object_prop_list(handles[0])
+        assert {e.handle for e in plist} == {handles[0]}
+
+
 def test_sync_facade(card: Path, tmp_path: Path):
     with EmulatorThread([card], writable=True, rescan_interval=None) as emu:
         with ptpkit.sync.connect(emu.host, emu.port) as camera:

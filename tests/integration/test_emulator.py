@@ -29,10 +29,14 @@ from ptpkit.emulator.serve import EmulatorServer
 from ptpkit.errors import DecodeError
 from ptpkit.proto.codes import (
     ALL,
+    MTP_OBJECT_PROP_TYPES,
     ROOT,
     DataType,
     DevicePropCode,
     EventCode,
+    MtpObjectPropCode,
+    MtpOperationCode,
+    MtpResponseCode,
     ObjectFormat,
     OperationCode,
     ResponseCode,
@@ -42,8 +46,10 @@ from ptpkit.proto.datasets import (
     DeviceInfo,
     DevicePropDesc,
     ObjectInfo,
+    ObjectPropList,
     PropEnum,
     StorageInfo,
+    decode_u16_array,
     decode_u32_array,
     decode_value,
     encode_value,
@@ -425,6 +431,151 @@ async def test_listing_filters(card: Path) -> None:
         assert infos[img].image_pix_width == 320 and infos[img].image_pix_height == 240
         assert infos[infos[img].parent_object].filename == "100TEST"
         assert infos[notes].parent_object == 0
+
+
+async def test_object_info_follows_changes_to_the_file(card: Path) -> None:
+    async with emulator(card, writable=True) as server, initiator(server) as client:
+        notes = await _find(client, "notes.txt")
+        path = card / "notes.txt"
+
+        async def info() -> ObjectInfo:
+            return ObjectInfo.decode((await client.ok(Op.GetObjectInfo, notes)).data)
+
+        assert (await info()).object_compressed_size == path.stat().st_size
+        first = await info()
+        path.write_text("hello camera, and more\n")
+        assert (await info()).object_compressed_size == path.stat().st_size
+        os.utime(path, ns=(0, 1_000_000_000))  # same size, another time
+        assert (await info()).modification_date != first.modification_date
+        await client.ok(Op.SetObjectProtection, notes, 1)
+        assert (await info()).protection_status == 1
+        folder = await _find(client, "101TEST")
+        await client.ok(Op.SetObjectProtection, notes, 0)
+        await client.ok(Op.MoveObject, notes, SID, folder)
+        assert (await info()).parent_object == folder
+        await client.ok(Op.DeleteObject, notes, 0)
+        assert (await client.request(Op.GetObjectInfo, notes)).code == RC.InvalidObjectHandle
+
+
+async def test_files_added_while_nobody_was_connected_appear_at_once(card: Path) -> None:
+    async with emulator(card, rescan_interval=3600) as server:
+        async with initiator(server) as client:
+            names = await _names(client)
+            assert "late.txt" not in names
+        (card / "late.txt").write_text("added while nobody looked\n")
+        (card / "notes.txt").unlink()
+        async with initiator(server) as client:
+            names = await _names(client)
+            assert "late.txt" in names and "notes.txt" not in names
+
+
+async def _names(client: MiniInitiator) -> set[str]:
+    handles = decode_u32_array((await client.ok(Op.GetObjectHandles, ALL, 0, 0)).data)
+    infos = [ObjectInfo.decode((await client.ok(Op.GetObjectInfo, h)).data) for h in handles]
+    return {i.filename for i in infos}
+
+
+# -- MTP object properties ---------------------------------------------------------------------
+Mtp = MtpOperationCode
+OPC = MtpObjectPropCode
+
+
+async def _prop_list(client: MiniInitiator, *params: int) -> ObjectPropList:
+    return ObjectPropList.decode((await client.ok(Mtp.GetObjectPropList, *params)).data)
+
+
+async def test_mtp_operations_are_offered_only_with_mtp(card: Path) -> None:
+    async with emulator(card) as server, initiator(server) as client:
+        info = DeviceInfo.decode((await client.ok(Op.GetDeviceInfo)).data)
+        assert not any(0x9800 <= op <= 0x98FF for op in info.operations_supported)
+        refused = await client.request(Mtp.GetObjectPropList, ALL, 0, ALL, 0, 0)
+        assert refused.code == RC.OperationNotSupported
+        assert (await client.request(Mtp.GetObjectPropsSupported, 0)).code == (
+            RC.OperationNotSupported
+        )
+    async with emulator(card, mtp=True) as server, initiator(server) as client:
+        info = DeviceInfo.decode((await client.ok(Op.GetDeviceInfo)).data)
+        assert {Mtp.GetObjectPropList, Mtp.GetObjectPropsSupported} <= set(
+            info.operations_supported
+        )
+        assert info.vendor_extension_id == 0  # still a generic PTP camera
+
+
+async def test_get_object_prop_list_of_everything_matches_object_info(card: Path) -> None:
+    async with emulator(card, mtp=True) as server, initiator(server) as client:
+        handles = decode_u32_array((await client.ok(Op.GetObjectHandles, ALL, 0, 0)).data)
+        infos = {h: ObjectInfo.decode((await client.ok(Op.GetObjectInfo, h)).data) for h in handles}
+        plist = await _prop_list(client, ALL, 0, ALL, 0, 0)
+        for element in plist:
+            assert element.data_type is MTP_OBJECT_PROP_TYPES[element.prop_code]
+        objects = plist.by_object()
+        assert set(objects) == set(handles)
+        for handle, props in objects.items():
+            info = infos[handle]
+            assert props[OPC.StorageID] == info.storage_id == SID
+            assert props[OPC.ObjectFormat] == info.object_format
+            assert props[OPC.ProtectionStatus] == info.protection_status
+            assert props[OPC.AssociationType] == info.association_type
+            assert props[OPC.ObjectFileName] == info.filename
+            assert props[OPC.DateCreated] == info.capture_date
+            assert props[OPC.DateModified] == info.modification_date
+            assert props[OPC.ParentObject] == info.parent_object
+            assert props[OPC.PersistentUniqueObjectIdentifier] == handle
+            folder = info.object_format == ObjectFormat.Association
+            assert props[OPC.ObjectSize] == (0 if folder else info.object_compressed_size)
+            if 0x3800 <= info.object_format <= 0x38FF:
+                assert props[OPC.Width] == info.image_pix_width
+                assert props[OPC.Height] == info.image_pix_height
+        big = next(h for h, i in infos.items() if i.filename == "clip.mov")
+        assert objects[big][OPC.ObjectSize] == (card / "DCIM/101TEST/clip.mov").stat().st_size
+        supported = decode_u16_array((await client.ok(Mtp.GetObjectPropsSupported, 0)).data)
+        assert {e.prop_code for e in plist} == set(supported)
+        text_only = decode_u16_array(
+            (await client.ok(Mtp.GetObjectPropsSupported, ObjectFormat.Text)).data
+        )
+        assert OPC.Width not in text_only and OPC.ObjectFileName in text_only
+
+
+async def test_get_object_prop_list_selects_objects(card: Path) -> None:
+    async with emulator(card, mtp=True) as server, initiator(server) as client:
+        handles = decode_u32_array((await client.ok(Op.GetObjectHandles, ALL, 0, 0)).data)
+        name = {
+            h: ObjectInfo.decode((await client.ok(Op.GetObjectInfo, h)).data).filename
+            for h in handles
+        }
+        by_name = {n: h for h, n in name.items()}
+
+        async def names(*params: int) -> list[str]:
+            plist = await _prop_list(client, *params)
+            return sorted(name[h] for h in plist.by_object())
+
+        img, dcim = by_name["IMG_0001.JPG"], by_name["DCIM"]
+        assert await names(img, 0, ALL, 0, 0) == ["IMG_0001.JPG"]
+        assert await names(dcim, 0, ALL, 0, 1) == ["100TEST", "101TEST"]
+        assert await names(dcim, 0, ALL, 0, 0xFFFFFFFF) == sorted(
+            ["100TEST", "101TEST", "IMG_0001.JPG", "Été ☀ 02.jpg", "clip.mov"]
+        )
+        assert await names(dcim, 0, ALL, 0, 2) == await names(dcim, 0, ALL, 0, 0xFFFFFFFF)
+        assert await names(0, 0, ALL, 0, 1) == ["DCIM", "notes.txt"]  # 0: the root
+        assert await names(0, 0, ALL, 0, 0) == []
+        assert await names(img, 0, ALL, 0, 1) == []  # nothing below a file
+        assert await names(ALL, ObjectFormat.EXIF_JPEG, ALL, 0, 0) == [
+            "IMG_0001.JPG",
+            "Été ☀ 02.jpg",
+        ]
+        only_names = await _prop_list(client, ALL, 0, OPC.ObjectFileName, 0, 0)
+        assert len(only_names.elements) == len(handles)
+        assert {e.prop_code for e in only_names} == {OPC.ObjectFileName}
+        assert {e.value for e in only_names} == set(name.values())
+        # what is not supported
+        for params, code in (
+            ((ALL, 0, 0, 0, 0), RC.ParameterNotSupported),
+            ((ALL, 0, 0, 1, 0), MtpResponseCode.SpecificationByGroupUnsupported),
+            ((ALL, 0, 0xDC99, 0, 0), MtpResponseCode.ObjectPropNotSupported),
+            ((0xBEEF, 0, ALL, 0, 0), RC.InvalidObjectHandle),
+        ):
+            assert (await client.request(Mtp.GetObjectPropList, *params)).code == code
+        await client.ok(Op.GetStorageIDs)  # and the session is still in step
 
 
 # -- reading objects ---------------------------------------------------------------------------
@@ -914,6 +1065,30 @@ async def test_fault_split_and_coalesce(card: Path, faults: Faults) -> None:
     data = (card / "DCIM" / "100TEST" / "IMG_0001.JPG").read_bytes()
     async with emulator(card, faults=faults) as server, initiator(server) as client:
         handle = await _find(client, "IMG_0001.JPG")
+        assert (await client.ok(Op.GetObject, handle)).data == data
+
+
+@pytest.mark.parametrize(("join", "writes"), [(False, 3), (True, 1)])
+async def test_join_writes(card: Path, join: bool, writes: int, monkeypatch: Any) -> None:
+    from ptpkit.aio import server as server_module
+
+    counted: list[int] = []
+    real_write = server_module._Connection.write
+
+    def write(self: Any, data: Any) -> None:
+        counted.append(len(data))
+        real_write(self, data)
+
+    monkeypatch.setattr(server_module._Connection, "write", write)
+    data = (card / "DCIM" / "100TEST" / "IMG_0001.JPG").read_bytes()
+    async with emulator(card, join_writes=join) as server, initiator(server) as client:
+        handle = await _find(client, "IMG_0001.JPG")
+        counted.clear()
+        info = await client.ok(Op.GetObjectInfo, handle)
+        assert ObjectInfo.decode(info.data).filename == "IMG_0001.JPG"
+        # Start Data, End Data, Response: one write each, or all three in one
+        assert len(counted) == writes
+        assert sum(counted) == 20 + 12 + len(info.data) + 14
         assert (await client.ok(Op.GetObject, handle)).data == data
 
 

@@ -17,6 +17,8 @@ from ptpkit.proto.datasets import (
     DeviceInfo,
     DevicePropDesc,
     ObjectInfo,
+    ObjectProp,
+    ObjectPropList,
     PropEnum,
     PropRange,
     PtpValue,
@@ -202,12 +204,41 @@ def test_device_prop_desc_round_trip(dt: DataType, data: st.DataObject) -> None:
     assert DevicePropDesc.decode(encoded).encode() == encoded
 
 
+def object_props() -> st.SearchStrategy[ObjectProp]:
+    def of(dt: DataType) -> st.SearchStrategy[ObjectProp]:
+        return st.builds(ObjectProp, u32, u16, st.just(dt), values_of(dt))
+
+    return st.sampled_from(VALUE_TYPES).flatmap(of)
+
+
+object_prop_lists = st.lists(object_props(), max_size=30).map(
+    lambda elements: ObjectPropList(tuple(elements))
+)
+
+
+@given(object_prop_lists)
+def test_object_prop_list_round_trip(plist: ObjectPropList) -> None:
+    encoded = plist.encode()
+    assert ObjectPropList.decode(encoded) == plist
+    assert ObjectPropList.decode(encoded).encode() == encoded
+
+
+@given(object_prop_lists)
+def test_object_prop_list_by_object_keeps_every_last_value(plist: ObjectPropList) -> None:
+    grouped = plist.by_object()
+    expected: dict[int, dict[int, PtpValue]] = {}
+    for handle, code, _, value in plist:
+        expected.setdefault(handle, {})[code] = value
+    assert grouped == expected
+
+
 # -- garbage only ever raises DecodeError -----------------------------------------------
 DECODERS: dict[str, Callable[[bytes], object]] = {
     "DeviceInfo": DeviceInfo.decode,
     "StorageInfo": StorageInfo.decode,
     "ObjectInfo": ObjectInfo.decode,
     "DevicePropDesc": DevicePropDesc.decode,
+    "ObjectPropList": ObjectPropList.decode,
     "u32_array": decode_u32_array,
     "u16_array": decode_u16_array,
 }
@@ -228,6 +259,14 @@ def test_garbage_only_raises_decode_error(name: str, data: bytes) -> None:
 
 
 @given(st.binary(max_size=64))
+def test_garbage_object_prop_list_with_plausible_elements(tail: bytes) -> None:
+    # one element of each real type code, then random bytes where its value goes
+    for dt in DataType:
+        head = bytes([1, 0, 0, 0, 5, 0, 0, 0, 0x07, 0xDC, dt & 0xFF, dt >> 8])
+        only_decode_errors(ObjectPropList.decode, head + tail)
+
+
+@given(st.binary(max_size=64))
 def test_garbage_device_prop_desc_with_plausible_header(tail: bytes) -> None:
     # random bytes after each real type code, so the value decoders are reached
     for dt in DataType:
@@ -240,6 +279,7 @@ DATASETS = st.one_of(
     storage_infos.map(lambda x: (StorageInfo.decode, x.encode())),
     object_infos.map(lambda x: (ObjectInfo.decode, x.encode())),
     prop_descs.map(lambda x: (DevicePropDesc.decode, x.encode())),
+    object_prop_lists.map(lambda x: (ObjectPropList.decode, x.encode())),
 )
 
 

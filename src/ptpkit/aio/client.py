@@ -34,12 +34,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Protocol, Union, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Union, cast, overload
 
 from ptpkit.config import load_identity
 from ptpkit.errors import (
     ConnectError,
     ConnectionLost,
+    DecodeError,
     InitFailError,
     LocalProtocolError,
     NotFoundError,
@@ -58,6 +59,8 @@ from ptpkit.proto.codes import (
     DevicePropCode,
     EventCode,
     MtpDevicePropCode,
+    MtpObjectPropCode,
+    MtpOperationCode,
     ObjectFormat,
     OperationCode,
     ResponseCode,
@@ -70,8 +73,10 @@ from ptpkit.proto.datasets import (
     DeviceInfo,
     DevicePropDesc,
     ObjectInfo,
+    ObjectPropList,
     PtpValue,
     StorageInfo,
+    decode_u16_array,
     decode_u32_array,
     decode_value,
     encode_value,
@@ -434,8 +439,9 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        transport = cast(asyncio.Transport, base)
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -488,6 +494,7 @@ class _Transaction:
     """The transaction under way: its future, and where its data-in goes."""
 
     __slots__ = (
+        "chain",
         "chunks",
         "code",
         "error",
@@ -518,6 +525,21 @@ class _Transaction:
         self.total: int | None = None
         self.error: BaseException | None = None
         self.tid = 0
+        self.chain: _Chain | None = None
+
+
+class _Chain:
+    """One operation run with many parameter sets, back to back (Camera._run_chain)."""
+
+    __slots__ = ("answered", "code", "params", "sent", "stop")
+
+    def __init__(self, code: int, params: list[tuple[int, ...]]) -> None:
+        self.code = code
+        self.params = params
+        self.sent = 0  # how many requests went out
+        self.stop = False  # send no more requests
+        #: finished transactions, not yet looked at: (params, response, data-in)
+        self.answered: deque[tuple[tuple[int, ...], ResponseReceived, bytes]] = deque()
 
 
 # -- the camera -------------------------------------------------------------------------
@@ -803,6 +825,8 @@ class Camera:
         elif isinstance(event, ResponseReceived):
             txn = self._txn
             if txn is not None and not txn.future.done():
+                if txn.chain is not None:
+                    self._chain_answered(txn, event)
                 txn.future.set_result(event)
         elif isinstance(event, EventReceived):
             camera_event = CameraEvent(
@@ -1030,6 +1054,83 @@ class Camera:
         data = b"".join(txn.chunks) if sink is None else b""
         return Response(response.code, response.params, response.transaction_id, data, txn.received)
 
+    async def _run_chain(
+        self,
+        code: int,
+        params_list: Sequence[tuple[int, ...]],
+        on_data: Callable[[tuple[int, ...], bytes], object],
+    ) -> None:
+        """Run ``code`` once for each parameter set, in order, one transaction at a time,
+        and hand each one's data-in to ``on_data(params, data)``.
+
+        Each next Operation Request is sent from the protocol callback that receives the
+        previous Operation Response, before this task runs ``on_data`` for it: the work
+        on one answer (decoding it) overlaps the camera's on the next request, instead of
+        adding to it. Only one transaction is ever under way, as PTP requires. A non-OK
+        response ends the chain with :class:`PtpResponseError`.
+        """
+        self._check_usable()
+        if not params_list:
+            return
+        async with self._lock:
+            self._check_usable()
+            chain = _Chain(code, [tuple(p) for p in params_list])
+            if _log.isEnabledFor(logging.DEBUG):
+                _log.debug("-> %s x %d, chained", code_name("operation", code), len(chain.params))
+            try:
+                self._chain_send(chain)
+                self._flush()
+                self._arm_timer()
+                await self._chain_collect(chain, on_data)
+            finally:
+                self._txn = None
+
+    async def _chain_collect(
+        self, chain: _Chain, on_data: Callable[[tuple[int, ...], bytes], object]
+    ) -> None:
+        try:
+            while True:
+                while chain.answered:
+                    params, response, data = chain.answered.popleft()
+                    if response.code != ResponseCode.OK:
+                        raise PtpResponseError(response.code, operation=chain.code, params=params)
+                    on_data(params, data)
+                current = self._txn
+                if current is None or current.future.done():
+                    if chain.answered:
+                        continue
+                    return  # the last request is answered (and was looked at)
+                await current.future
+        except BaseException as exc:
+            chain.stop = True
+            current = self._txn
+            if current is not None and current.chain is chain:
+                if isinstance(exc, asyncio.CancelledError):
+                    await self._cancel_transaction(current)  # if it is still under way
+                elif not current.future.done():  # let it end before the lock is released
+                    await asyncio.wait({current.future})
+                    if not current.future.cancelled():
+                        current.future.exception()  # retrieved: we raise our own
+            raise
+
+    def _chain_send(self, chain: _Chain) -> None:
+        """Send the chain's next request (the caller writes it out)."""
+        assert self._loop is not None
+        params = chain.params[chain.sent]
+        chain.sent += 1
+        txn = _Transaction(chain.code, params, self._loop.create_future(), None, None)
+        txn.chain = chain
+        self._txn = txn
+        txn.tid = self._session.send_request(chain.code, params, now=self._now())
+
+    def _chain_answered(self, txn: _Transaction, response: ResponseReceived) -> None:
+        """A chained transaction ended: keep its answer, and send the next request now."""
+        chain = txn.chain
+        assert chain is not None
+        chain.answered.append((txn.params, response, b"".join(txn.chunks)))
+        if response.code == ResponseCode.OK and not chain.stop and chain.sent < len(chain.params):
+            self._chain_send(chain)  # written out by _after_input, once this event is done
+
     async def _cancel_transaction(self, txn: _Transaction) -> None:
         """Our task was cancelled mid-transaction: Cancel it and wait for the response, so
         that the session stays usable. Gives up (and closes) after ``cancel_timeout``."""
@@ -1134,6 +1235,41 @@ class Camera:
     async def get_object_info(self, handle: int) -> ObjectInfo:
         response = await self._run(OperationCode.GetObjectInfo, (handle,))
         return ObjectInfo.decode(response.data)
+
+    async def get_object_infos(self, handles: Sequence[int]) -> dict[int, ObjectInfo]:
+        """GetObjectInfo for each handle, one transaction each (each next request goes
+        out as soon as the previous answer is in, while that answer is decoded)."""
+        infos: dict[int, ObjectInfo] = {}
+
+        def keep(params: tuple[int, ...], data: bytes) -> None:
+            infos[params[0]] = ObjectInfo.decode(data)
+
+        await self._run_chain(OperationCode.GetObjectInfo, [(h,) for h in handles], keep)
+        return infos
+
+    async def get_object_props_supported(self, object_format: int = 0) -> tuple[int, ...]:
+        """MTP GetObjectPropsSupported (0x9801): the object property codes of a format."""
+        response = await self._run(MtpOperationCode.GetObjectPropsSupported, (object_format,))
+        return decode_u16_array(response.data)
+
+    async def get_object_prop_list(
+        self,
+        handle: int = ALL,
+        object_format: int = 0,
+        prop_code: int = ALL,
+        group: int = 0,
+        depth: int = 0,
+    ) -> ObjectPropList:
+        """MTP GetObjectPropList (0x9805): object properties of many objects at once.
+
+        ``handle`` 0xFFFFFFFF = every object; otherwise ``depth`` 0 is that object, N the
+        objects up to N levels below it (0xFFFFFFFF: all). ``object_format`` 0 = any;
+        ``prop_code`` 0xFFFFFFFF = every property (0: by ``group``, rarely supported).
+        """
+        response = await self._run(
+            MtpOperationCode.GetObjectPropList, (handle, object_format, prop_code, group, depth)
+        )
+        return ObjectPropList.decode(response.data)
 
     @overload
     async def get_object(self, handle: int) -> bytes: ...
@@ -1363,10 +1499,13 @@ class Camera:
             base = f"/store_{info.storage_id:08x}"
         return self._make_object(handle, info, f"{base}/{info.filename}")
 
-    def _make_object(self, handle: int, info: ObjectInfo, path: str) -> CameraObject:
-        size: int | None = info.object_compressed_size
-        if size == _U32_MAX:
-            size = None  # 4 GiB or more: the 32-bit field cannot say
+    def _make_object(
+        self, handle: int, info: ObjectInfo, path: str, size: int | None = None
+    ) -> CameraObject:
+        if size is None:
+            size = info.object_compressed_size
+            if size == _U32_MAX:
+                size = None  # 4 GiB or more: the 32-bit field cannot say
         obj = CameraObject(handle, info, path, size)
         if obj.is_folder:
             self._path_cache[handle] = path
@@ -1376,27 +1515,22 @@ class Camera:
         """The object with this handle, with its full path."""
         return await self._object(handle)
 
-    async def _list_storage(self, storage: Storage) -> list[CameraObject]:
-        """Every object of a storage: one GetObjectHandles, then one GetObjectInfo each.
+    async def _list_storage(
+        self, storage: Storage, bulk: dict[int, _Listed] | None = None
+    ) -> list[CameraObject]:
+        """Every object of a storage: one GetObjectHandles, then one GetObjectInfo each
+        (or what one GetObjectPropList for the whole camera said: ``bulk``).
 
         Cameras that cannot list a whole storage (an error for parent 0), or that take
         parent 0 to mean "the root only" (folders come back, nothing inside them), are
         listed folder by folder instead.
         """
-        try:
-            handles = await self.get_object_handles(storage.storage_id, 0, 0)
-            infos = {h: await self.get_object_info(h) for h in handles}
-        except PtpResponseError as exc:
-            if exc.code not in (
-                ResponseCode.ParameterNotSupported,
-                ResponseCode.InvalidParentObject,
-            ):
-                raise
-            infos = await self._list_by_folder(storage.storage_id)
+        sizes: dict[int, int] = {}
+        if bulk is not None:
+            infos = {h: listed.info for h, listed in bulk.items()}
+            sizes = {h: listed.size for h, listed in bulk.items() if listed.size is not None}
         else:
-            folders = {h for h, i in infos.items() if i.object_format == ObjectFormat.Association}
-            if folders and not any(i.parent_object in folders for i in infos.values()):
-                infos = await self._list_by_folder(storage.storage_id)
+            infos = await self._list_infos(storage)
         prefix = f"/{storage.name}"
         paths: dict[int, str] = {}
 
@@ -1413,9 +1547,57 @@ class Camera:
             paths[handle] = path
             return path
 
-        objects = [self._make_object(h, info, path_of(h)) for h, info in infos.items()]
+        objects = [
+            self._make_object(h, info, path_of(h), sizes.get(h)) for h, info in infos.items()
+        ]
         objects.sort(key=lambda o: o.path)
         return objects
+
+    async def _list_infos(self, storage: Storage) -> dict[int, ObjectInfo]:
+        """The ObjectInfo of every object of a storage, one transaction each."""
+        try:
+            handles = await self.get_object_handles(storage.storage_id, 0, 0)
+            infos = await self.get_object_infos(handles)
+        except PtpResponseError as exc:
+            if exc.code not in (
+                ResponseCode.ParameterNotSupported,
+                ResponseCode.InvalidParentObject,
+            ):
+                raise
+            return await self._list_by_folder(storage.storage_id)
+        folders = {h for h, i in infos.items() if i.object_format == ObjectFormat.Association}
+        if folders and not any(i.parent_object in folders for i in infos.values()):
+            return await self._list_by_folder(storage.storage_id)
+        return infos
+
+    async def _list_bulk(self, storages: list[Storage]) -> dict[int, dict[int, _Listed]]:
+        """Every object of the camera with one MTP GetObjectPropList, by storage.
+
+        Cameras' GetObjectPropList is not always complete: objects it leaves out (one
+        GetObjectHandles says which exist) and objects whose properties do not make an
+        ObjectInfo (a property missing or of the wrong type) are read with GetObjectInfo.
+        """
+        plist = await self.get_object_prop_list(ALL, 0, ALL, 0, _DEPTH_ALL)
+        objects = plist.by_object()
+        listed: dict[int, _Listed] = {}
+        for handle, props in objects.items():
+            made = _listed_from_props(props)
+            if made is not None:
+                listed[handle] = made
+        try:
+            handles = await self.get_object_handles(ALL, 0, 0)
+        except PtpResponseError:  # no check then
+            handles = ()
+        missing = [h for h in dict.fromkeys((*objects, *handles)) if h not in listed]
+        if missing:
+            for handle, info in (await self.get_object_infos(missing)).items():
+                listed[handle] = _Listed(info, None)
+        found: dict[int, dict[int, _Listed]] = {store.storage_id: {} for store in storages}
+        for handle, item in listed.items():
+            by_storage = found.get(item.info.storage_id)
+            if by_storage is not None:
+                by_storage[handle] = item
+        return found
 
     async def _list_by_folder(self, storage_id: int) -> dict[int, ObjectInfo]:
         """For cameras that cannot list a whole storage at once: folder by folder."""
@@ -1423,13 +1605,12 @@ class Camera:
         folders = [ROOT]
         while folders:
             parent = folders.pop()
-            for handle in await self.get_object_handles(storage_id, 0, parent):
-                if handle in infos:
-                    continue
-                info = await self.get_object_info(handle)
-                infos[handle] = info
-                if info.object_format == ObjectFormat.Association:
-                    folders.append(handle)
+            handles = await self.get_object_handles(storage_id, 0, parent)
+            found = await self.get_object_infos([h for h in handles if h not in infos])
+            infos.update(found)
+            folders.extend(
+                h for h, info in found.items() if info.object_format == ObjectFormat.Association
+            )
         return infos
 
     async def walk(
@@ -1441,6 +1622,7 @@ class Camera:
         pattern: str | None = None,
         since: datetime | None = None,
         folders: bool = False,
+        bulk: bool | None = None,
     ) -> AsyncIterator[CameraObject]:
         """Every object (files, and folders too with ``folders=True``), with full paths.
 
@@ -1449,8 +1631,23 @@ class Camera:
         ``object_format`` (a code or a name: ``"jpeg"``, ``"EXIF_JPEG"``, ``"images"``),
         ``pattern`` (a shell pattern on the name, or on the path when it contains ``/``;
         case-insensitive) and ``since`` (captured at or after).
+
+        ``bulk``: how the objects are read. ``True``: one MTP GetObjectPropList for the
+        whole camera (an error if the camera has none); ``False``: one GetObjectInfo per
+        object; ``None`` (the default): GetObjectPropList when the camera lists it, and
+        per object should it fail. A bulk listing carries no thumbnail facts (the
+        ``thumb_*`` fields of :attr:`CameraObject.info` are 0), and gives the 64-bit size
+        of objects of 4 GiB and more.
         """
         selected = await self._select_storages(storage, folder)
+        by_storage: dict[int, dict[int, _Listed]] | None = None
+        if bulk or (bulk is None and self.supports(MtpOperationCode.GetObjectPropList)):
+            try:
+                by_storage = await self._list_bulk(selected)
+            except (PtpResponseError, DecodeError) as exc:
+                if bulk:
+                    raise
+                _log.debug("GetObjectPropList failed (%s): listing object by object", exc)
         want_format: int | None = None
         images_only = False
         if object_format is not None:
@@ -1461,7 +1658,8 @@ class Camera:
         folder_rel = _strip_storage(folder)[1] if folder else ""
         matcher = None if pattern is None else object_matcher(pattern)
         for store in selected:
-            for obj in await self._list_storage(store):
+            listed = None if by_storage is None else by_storage[store.storage_id]
+            for obj in await self._list_storage(store, listed):
                 if obj.is_folder and not folders:
                     continue
                 rel = obj.relative_path
@@ -1486,6 +1684,7 @@ class Camera:
         pattern: str | None = None,
         since: datetime | None = None,
         folders: bool = False,
+        bulk: bool | None = None,
     ) -> list[CameraObject]:
         """:meth:`walk` as a list."""
         return [
@@ -1497,8 +1696,16 @@ class Camera:
                 pattern=pattern,
                 since=since,
                 folders=folders,
+                bulk=bulk,
             )
         ]
+
+    async def list_objects_bulk(
+        self, folder: str | None = None, *, folders: bool = True
+    ) -> list[CameraObject]:
+        """Every object (folders too, unless ``folders=False``) with one MTP
+        GetObjectPropList: :meth:`list_objects` with ``bulk=True``."""
+        return await self.list_objects(folder, folders=folders, bulk=True)
 
     async def _select_storages(
         self, storage: int | str | None, folder: str | None
@@ -1576,14 +1783,14 @@ class Camera:
         ``.part`` is resumed with GetPartialObject (GetPartialObject64 beyond 4 GiB), and
         the size is checked. ``progress(done, total)`` is called as data arrives.
         """
-        from ptpkit.aio.transfer import download_object
+        from ptpkit.aio.transfer import download_object, safe_file_name
 
         target = await self._resolve(obj)
         if target.is_folder:
             raise NotFoundError(f"{target.path} is a folder, not a file")
         dest = Path(destination)
         if dest.is_dir():
-            dest = dest / target.name
+            dest = dest / safe_file_name(target.name)
         return await download_object(self, target, dest, progress=progress, resume=resume)
 
     async def upload(
@@ -1745,6 +1952,55 @@ _INVALIDATING_EVENTS = frozenset(
         EventCode.StorageInfoChanged,
     }
 )
+
+
+_DEPTH_ALL = 0xFFFFFFFF
+
+
+@dataclass(frozen=True, slots=True)
+class _Listed:
+    """An object as a bulk listing found it: its ObjectInfo and, when told, its size."""
+
+    info: ObjectInfo
+    size: int | None
+
+
+#: ObjectInfo field ← MTP object property, and its value when the camera does not say
+#: (None: required).
+_INFO_FROM_PROPS: tuple[tuple[str, int, int | str | None], ...] = (
+    ("storage_id", MtpObjectPropCode.StorageID, None),
+    ("object_format", MtpObjectPropCode.ObjectFormat, None),
+    ("protection_status", MtpObjectPropCode.ProtectionStatus, 0),
+    ("image_pix_width", MtpObjectPropCode.Width, 0),
+    ("image_pix_height", MtpObjectPropCode.Height, 0),
+    ("parent_object", MtpObjectPropCode.ParentObject, None),
+    ("association_type", MtpObjectPropCode.AssociationType, 0),
+    ("association_desc", MtpObjectPropCode.AssociationDesc, 0),
+    ("filename", MtpObjectPropCode.ObjectFileName, None),
+    ("capture_date", MtpObjectPropCode.DateCreated, ""),
+    ("modification_date", MtpObjectPropCode.DateModified, ""),
+    ("keywords", MtpObjectPropCode.Keywords, ""),
+)
+
+
+def _listed_from_props(props: dict[int, PtpValue]) -> _Listed | None:
+    """An ObjectInfo made of MTP object properties; None when they do not make one (a
+    required property missing, or a value of the wrong type: ObjectInfo checks them)."""
+    fields: dict[str, Any] = {}
+    for name, code, default in _INFO_FROM_PROPS:
+        value = props.get(code, default)
+        if value is None:
+            return None
+        fields[name] = value
+    size = props.get(MtpObjectPropCode.ObjectSize)
+    if size is not None and not isinstance(size, int):
+        return None
+    fields["object_compressed_size"] = 0 if size is None else min(size, _U32_MAX)
+    try:
+        info = ObjectInfo(**fields)
+    except LocalProtocolError:
+        return None
+    return _Listed(info, size)
 
 
 def coerce_value(data_type: DataType, value: PtpValue | str) -> PtpValue:

@@ -6,7 +6,10 @@ The adapter is thin. It accepts TCP connections, reads the first packet of each 
 session; an Init Event Request joins the session whose connection number it carries;
 anything else is closed), feeds bytes to the session, writes what the session queues
 (one ``transport.write`` per packet, so that tshark, which decodes only the first PTP/IP
-packet of a TCP segment, sees every packet), and drives its timers with ``call_at``.
+packet of a TCP segment, sees every packet; with ``ServerOptions(join_writes=True)`` what
+is queued at once goes out in one write, which saves two system calls per small
+transaction but hides all but its first packet from tshark), and drives its timers with
+``call_at``.
 
 The application answers operations through a narrow contract (:class:`ResponderApp`):
 ``dispatch(state, request)`` returns a :class:`Reply` (response code, parameters, and
@@ -34,7 +37,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO, Generic, Protocol, TypeVar, Union
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar, Union, cast
 
 from ptpkit.errors import ConnectionLost, DecodeError, RemoteProtocolError
 from ptpkit.proto.codes import TID_NONE, InitFailReason, ResponseCode
@@ -210,6 +213,9 @@ class ServerOptions:
     handshake_timeout: float = 10.0
     faults: FaultPolicy = field(default_factory=NoFaults)
     use_sendfile: bool = True
+    # What the session queues at once (a small transaction's Start Data, End Data and
+    # Response) in one write: faster; tshark then decodes only the first of them.
+    join_writes: bool = False
 
     def __post_init__(self) -> None:
         if self.data_chunk_size < 1:
@@ -256,8 +262,9 @@ class _Connection(asyncio.Protocol):
         self.split = server.options.faults.split_writes
 
     # asyncio.Protocol
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, base: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        transport = cast(asyncio.Transport, base)
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -536,7 +543,7 @@ class _Link(InitiatorLink, Generic[S]):
             except Exception:
                 log.exception("operation 0x%04X failed", request.code)
                 result = Reply(ResponseCode.GeneralError)
-        if asyncio.iscoroutine(result):
+        if not isinstance(result, Reply) and asyncio.iscoroutine(result):  # Reply: most often
             if request.data_out:  # not expected: run it, then read and drop the data
                 result.close()
                 result = Reply(ResponseCode.GeneralError)
@@ -798,11 +805,11 @@ class _Link(InitiatorLink, Generic[S]):
 
     # -- output -----------------------------------------------------------------------
     def flush(self) -> None:
-        """Write what the session has queued: one write per packet (or coalesced)."""
+        """Write what the session has queued: one write per packet (or joined)."""
         out = self.session.data_to_send()
         if not out:
             return
-        if self.faults.coalesce:
+        if self.options.join_writes or self.faults.coalesce:
             self._write_coalesced(out)
             return
         for channel, data in out:

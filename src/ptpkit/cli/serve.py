@@ -19,6 +19,7 @@ from pathlib import Path
 
 import click
 
+from ptpkit.cli.common import run_loop
 from ptpkit.config import ConfigError, parse_guid
 from ptpkit.emulator.faults import INIT_FAIL_REASONS, CaptureMode, Faults
 from ptpkit.emulator.serve import DEFAULT_PORT, EmulatorServer
@@ -167,6 +168,17 @@ def _faults(
 )
 @click.option("--no-thumbnails", is_flag=True, help="Announce no thumbnails in ObjectInfo.")
 @click.option(
+    "--mtp",
+    is_flag=True,
+    help="Offer MTP GetObjectPropList: a whole card listed in one transaction.",
+)
+@click.option(
+    "--join-writes",
+    is_flag=True,
+    help="Write a small transaction's answer in one TCP segment (faster; tshark then "
+    "decodes only its first packet).",
+)
+@click.option(
     "--delay",
     multiple=True,
     metavar="OP=SECONDS",
@@ -230,6 +242,8 @@ def serve(
     chunk_size: int,
     rescan_interval: float,
     no_thumbnails: bool,
+    mtp: bool,
+    join_writes: bool,
     delay: tuple[str, ...],
     fail: tuple[str, ...],
     drop_after: int | None,
@@ -287,11 +301,13 @@ def serve(
             probe_interval=probe_interval,
             rescan_interval=rescan_interval or None,
             thumbnails=not no_thumbnails,
+            mtp=mtp,
+            join_writes=join_writes,
         )
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        asyncio.run(_run(server))
+        run_loop(_run(server))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"

@@ -5,21 +5,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from ptpkit.aio.client import Camera, CameraObject
 from ptpkit.aio.transfer import safe_file_name
 from ptpkit.cli.render import human_size, rate
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 __all__ = ["TransferProgress", "download_with_progress", "local_path_for", "safe_relative"]
 
@@ -72,6 +67,16 @@ class TransferProgress:
 
     def __enter__(self) -> TransferProgress:
         if self._live:
+            # imported here: every command loads this module, few draw progress bars
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
             self._progress = Progress(
                 TextColumn("{task.description}", justify="left"),
                 BarColumn(bar_width=28),

@@ -12,7 +12,8 @@ Reply when the work is slow (deleting trees, copying, formatting).
 Rules that keep real initiators happy (reference §1.12, gphoto2-interop.md):
 
 * VendorExtensionID 0 and a neutral manufacturer, so gphoto2 takes its generic path;
-  no MTP operations are listed.
+  no MTP operations are listed unless asked for (``mtp``: GetObjectPropList and
+  GetObjectPropsSupported, see :mod:`ptpkit.emulator.objects`).
 * Every documented response parameter is always sent (gphoto2 otherwise keeps the
   request's values): SendObjectInfo → 3, GetNumObjects → 1, GetPartialObject → 1.
 * InitiateCapture answers OK at once; the JPEG is generated afterwards and announced with
@@ -30,8 +31,13 @@ Rules that keep real initiators happy (reference §1.12, gphoto2-interop.md):
 
 Events: ObjectAdded/ObjectRemoved/ObjectInfoChanged go to the *other* initiators when an
 initiator changes the storage (it knows what it did); DevicePropChanged goes to every
-initiator; outside changes to the folders, found by a periodic rescan while initiators
-are connected, go to everyone.
+initiator; outside changes to the folders, found by a rescan when an initiator connects
+and periodically while initiators are connected, go to everyone (a new initiator's
+operations in a session wait for the rescan its arrival started, so that they see what
+changed while nobody was connected).
+
+GetObjectInfo answers come from :class:`~ptpkit.emulator.objects.ObjectCache`: kept per
+(handle, size, mtime), checked against the file on every request.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ import logging
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol, TypeAlias
 
 from ptpkit import __version__
@@ -50,6 +57,7 @@ from ptpkit.aio.server import DataSink, FileRegion, InitiatorLink, Reply
 from ptpkit.emulator.faults import CaptureMode, Faults
 from ptpkit.emulator.folder_store import PendingUpload, ScanResult, StoreError
 from ptpkit.emulator.imaging import generate_capture_jpeg
+from ptpkit.emulator.objects import ObjectCache, object_props, props_for
 from ptpkit.emulator.properties import DeviceProperties, PropertyError
 from ptpkit.errors import DecodeError
 from ptpkit.proto.codes import (
@@ -57,6 +65,8 @@ from ptpkit.proto.codes import (
     ROOT,
     TID_NONE,
     EventCode,
+    MtpOperationCode,
+    MtpResponseCode,
     ObjectFormat,
     OperationCode,
     ResponseCode,
@@ -65,7 +75,9 @@ from ptpkit.proto.codes import (
 from ptpkit.proto.datasets import (
     DeviceInfo,
     ObjectInfo,
+    ObjectPropList,
     StorageInfo,
+    encode_u16_array,
     encode_u32_array,
 )
 from ptpkit.proto.events import OperationRequested
@@ -103,6 +115,7 @@ class Storage(Protocol):
     def is_association(self, handle: int) -> bool: ...
     def object_info(self, handle: int) -> ObjectInfo: ...
     def object_size(self, handle: int) -> int: ...
+    def object_path(self, handle: int) -> Path: ...
     def open_object(self, handle: int) -> Any: ...
     def thumbnail(self, handle: int) -> bytes: ...
     def begin_upload(self, storage_id: int, parent: int, info: ObjectInfo) -> PendingUpload: ...
@@ -156,6 +169,8 @@ class Initiator:
         self.link = link
         self.session_id: int | None = None
         self.pending: PendingUpload | None = None
+        #: the rescan this initiator's arrival started: its operations wait for it
+        self.arrival_scan: asyncio.Task[None] | None = None
 
     @property
     def session_open(self) -> bool:
@@ -190,7 +205,7 @@ class Request:
 Result: TypeAlias = "Reply | DataSink | Coroutine[Any, Any, Reply]"
 Handler: TypeAlias = "Callable[[EmulatedCamera, Initiator, Request], Result]"
 Direction: TypeAlias = Literal["none", "in", "out"]
-Needs: TypeAlias = Literal["", "writable", "format"]
+Needs: TypeAlias = Literal["", "writable", "format", "mtp"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +216,8 @@ class OperationSpec:
     handler: Handler
     data: Direction = "none"  # data phase: none, in (to the initiator), out (from it)
     session: bool = True  # needs an open session (else SessionNotOpen)
-    needs: Needs = ""  # "writable": listed and allowed only when writable; "format": FormatStore
+    needs: Needs = ""  # "writable": listed and allowed only when writable; "format": FormatStore;
+    # "mtp": an MTP operation, listed and allowed only when the camera offers MTP
 
 
 #: Operation code → how the camera answers it.
@@ -299,6 +315,7 @@ class EmulatedCamera:
         faults: Faults | None = None,
         rescan_interval: float | None = 2.0,
         open_capture_interval: float = 1.0,
+        mtp: bool = False,
     ) -> None:
         self.store = store
         self.identity = (identity or CameraIdentity()).resolved()
@@ -308,11 +325,14 @@ class EmulatedCamera:
         self.faults = faults or Faults()
         self.rescan_interval = rescan_interval
         self.open_capture_interval = open_capture_interval
+        self.mtp = mtp
+        self.objects = ObjectCache(store)
         self.initiators: list[Initiator] = []
         self._capturing = False
         self._open_capture: tuple[Initiator, int, asyncio.Task[None] | None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rescan_task: asyncio.Task[None] | None = None
+        self._scan: asyncio.Task[None] | None = None  # the rescan under way
         self._tasks: set[asyncio.Task[Any]] = set()
         self._device_info: bytes | None = None
         self.captures = 0
@@ -332,8 +352,12 @@ class EmulatedCamera:
         self._loop = asyncio.get_running_loop()
         who = Initiator(link)
         self.initiators.append(who)
-        if self.rescan_interval is not None and self._rescan_task is None:
-            self._rescan_task = asyncio.get_running_loop().create_task(self._rescan_loop())
+        if self.rescan_interval is not None:
+            # Files may have changed while nobody was looking: rescan now, not one
+            # interval from now (the initiator's operations wait for it, see dispatch).
+            who.arrival_scan = self._rescan_soon()
+            if self._rescan_task is None:
+                self._rescan_task = asyncio.get_running_loop().create_task(self._rescan_loop())
         return who
 
     def disconnect(self, who: Initiator) -> None:
@@ -347,17 +371,43 @@ class EmulatedCamera:
     def dispatch(self, who: Initiator, request: OperationRequested) -> Result:
         """Answer one operation (the server calls this for every OperationRequested)."""
         spec = OPERATION_HANDLERS.get(request.code)
-        if spec is None or (spec.needs == "format" and not self.allow_format):
+        if (
+            spec is None
+            or (spec.needs == "format" and not self.allow_format)
+            or (spec.needs == "mtp" and not self.mtp)
+        ):
             return Reply(ResponseCode.OperationNotSupported)
         if spec.session and not who.session_open:
             return Reply(ResponseCode.SessionNotOpen)
-        if spec.needs and not self.writable:
+        scan = who.arrival_scan
+        if scan is not None:
+            if spec.session and not scan.done() and not request.data_out:
+                return self._after_scan(scan, who, request)
+            if scan.done():
+                who.arrival_scan = None
+        if spec.needs in ("writable", "format") and not self.writable:
             return Reply(ResponseCode.StoreReadOnly)
         req = Request(request.code, request.transaction_id, request.params)
         try:
             return spec.handler(self, who, req)
         except (StoreError, PropertyError) as exc:
             return Reply(exc.code)
+
+    async def _after_scan(
+        self, scan: asyncio.Task[None], who: Initiator, request: OperationRequested
+    ) -> Reply:
+        """Answer ``request`` once the rescan under way is done (it never raises)."""
+        await asyncio.shield(scan)
+        try:
+            result = self.dispatch(who, request)
+            if isinstance(result, Reply):
+                return result
+            if isinstance(result, Coroutine):
+                return await result
+            return result.finish()  # a data-out operation that announced no data
+        except Exception:  # as the server does for an operation answered at once
+            log.exception("operation 0x%04X failed", request.code)
+            return Reply(ResponseCode.GeneralError)
 
     async def aclose(self) -> None:
         """Stop background work (rescans, captures) and drop pending uploads."""
@@ -377,6 +427,8 @@ class EmulatedCamera:
             return self.allow_format and self.writable
         if spec.needs == "writable":
             return self.writable
+        if spec.needs == "mtp":
+            return self.mtp
         return True
 
     def device_info(self) -> DeviceInfo:
@@ -410,6 +462,8 @@ class EmulatedCamera:
         exclude: Initiator | None = None,
     ) -> None:
         """Send an event to every initiator (but ``exclude``)."""
+        if code in (Ev.ObjectRemoved, Ev.ObjectInfoChanged) and params:
+            self.objects.forget(params[:1])
         for who in list(self.initiators):
             if who is not exclude:
                 who.send_event(code, params, transaction_id)
@@ -431,23 +485,38 @@ class EmulatedCamera:
         if gone:
             self._later(send)
 
+    def _rescan_soon(self) -> asyncio.Task[None]:
+        """Start a rescan of the folders, unless one is under way; the rescan's task."""
+        scan = self._scan
+        if scan is None or scan.done():
+            scan = self._scan = asyncio.get_running_loop().create_task(self._rescan())
+            self._tasks.add(scan)
+            scan.add_done_callback(self._tasks.discard)
+        return scan
+
+    async def _rescan(self) -> None:
+        """Look for outside changes to the folders and announce them (never raises)."""
+        loop = asyncio.get_running_loop()
+        try:
+            result = await loop.run_in_executor(None, self.store.rescan_detailed)
+        except Exception:
+            log.exception("rescan failed")
+            return
+        self.objects.forget((*result.removed, *result.changed))
+        for handle in result.added:
+            self.broadcast(Ev.ObjectAdded, (handle,))
+        for handle in result.removed:
+            self.broadcast(Ev.ObjectRemoved, (handle,))
+        for handle in result.changed:
+            self.broadcast(Ev.ObjectInfoChanged, (handle,))
+
     async def _rescan_loop(self) -> None:
         interval = self.rescan_interval
         assert interval is not None
-        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(interval)
-            try:
-                result = await loop.run_in_executor(None, self.store.rescan_detailed)
-            except Exception:
-                log.exception("rescan failed")
-                continue
-            for handle in result.added:
-                self.broadcast(Ev.ObjectAdded, (handle,))
-            for handle in result.removed:
-                self.broadcast(Ev.ObjectRemoved, (handle,))
-            for handle in result.changed:
-                self.broadcast(Ev.ObjectInfoChanged, (handle,))
+            # shielded: stopping the loop (nobody connected) lets a rescan finish
+            await asyncio.shield(self._rescan_soon())
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -620,7 +689,72 @@ def _get_object_handles(cam: EmulatedCamera, who: Initiator, req: Request) -> Re
 
 @_operation(Op.GetObjectInfo, "in")
 def _get_object_info(cam: EmulatedCamera, who: Initiator, req: Request) -> Reply:
-    return Reply(data=cam.store.object_info(req.p(0)).encode())
+    return Reply(data=cam.objects.facts(req.p(0)).info_data)
+
+
+# -- handlers: MTP object properties (listed only with ``mtp``) -------------------------------
+_ALL_PROPS = ALL
+_DEPTH_ALL = 0xFFFFFFFF
+
+
+@_operation(MtpOperationCode.GetObjectPropsSupported, "in", needs="mtp")
+def _get_object_props_supported(cam: EmulatedCamera, who: Initiator, req: Request) -> Reply:
+    """p1 = object format (0: any) → AUINT16 of the object property codes."""
+    return Reply(data=encode_u16_array(props_for(req.p(0))))
+
+
+def _prop_list_handles(cam: EmulatedCamera, handle: int, depth: int) -> list[int]:
+    """The objects GetObjectPropList(handle, depth) is about, parents before children.
+
+    ``handle`` 0xFFFFFFFF: every object (depth does not matter). Otherwise depth 0 is the
+    object itself (none for 0, the root), and depth N the objects 1 … N levels below it
+    (0xFFFFFFFF: every level); handle 0 stands for the root of every storage.
+    """
+    store = cam.store
+    if handle == ALL:
+        return store.handles(ALL, 0, 0)
+    if handle != 0:
+        store.is_association(handle)  # InvalidObjectHandle when unknown
+    if depth == 0:
+        return [] if handle == 0 else [handle]
+    found: list[int] = []
+    level = [ROOT if handle == 0 else handle]
+    while level and depth > 0:
+        below: list[int] = []
+        for parent in level:
+            if parent == ROOT or store.is_association(parent):
+                below.extend(store.handles(ALL, 0, parent))
+        found.extend(below)
+        level = below
+        depth = depth - 1 if depth != _DEPTH_ALL else depth
+    return found
+
+
+@_operation(MtpOperationCode.GetObjectPropList, "in", needs="mtp")
+def _get_object_prop_list(cam: EmulatedCamera, who: Initiator, req: Request) -> Reply:
+    """p1 handle (0xFFFFFFFF: all), p2 format (0: any), p3 property (0xFFFFFFFF: all;
+    0: by group, which is not supported), p4 group, p5 depth → an ObjectPropList."""
+    handle, fmt, prop, group, depth = (req.p(i) for i in range(5))
+    if prop == 0:
+        code = MtpResponseCode.SpecificationByGroupUnsupported if group else None
+        return Reply(code or ResponseCode.ParameterNotSupported)
+    if prop != _ALL_PROPS and prop not in props_for(0):
+        return Reply(MtpResponseCode.ObjectPropNotSupported)
+    facts = [cam.objects.facts(h) for h in _prop_list_handles(cam, handle, depth)]
+    if fmt:
+        facts = [f for f in facts if f.info.object_format == fmt]
+    if prop == _ALL_PROPS:  # the common case: each object's elements are kept encoded
+        chunks = [f.props() for f in facts]
+        count = sum(n for _, n in chunks)
+        data = count.to_bytes(4, "little") + b"".join(chunk for chunk, _ in chunks)
+        return Reply(data=data)
+    elements = [
+        element
+        for f in facts
+        for element in object_props(f.handle, f.info, f.size)
+        if element.prop_code == prop
+    ]
+    return Reply(data=ObjectPropList(tuple(elements)).encode())
 
 
 # -- handlers: reading objects ---------------------------------------------------------------
@@ -736,6 +870,7 @@ def _move_object(cam: EmulatedCamera, who: Initiator, req: Request) -> Result:
 
     def work() -> Reply:
         cam.store.move(handle, storage_id, parent)
+        cam.objects.forget((handle,))
         cam._later(lambda: cam.broadcast(Ev.ObjectInfoChanged, (handle,), exclude=who))
         return Reply()
 
@@ -758,6 +893,7 @@ def _copy_object(cam: EmulatedCamera, who: Initiator, req: Request) -> Result:
 def _set_object_protection(cam: EmulatedCamera, who: Initiator, req: Request) -> Reply:
     handle, status = req.p(0), req.p(1)
     cam.store.set_protection(handle, status)
+    cam.objects.forget((handle,))
     cam.broadcast(Ev.ObjectInfoChanged, (handle,), exclude=who)
     return Reply()
 

@@ -127,6 +127,8 @@ def serve(
     rescan_interval: float | None = 2.0,
     thumbnails: bool = True,
     properties: DeviceProperties | None = None,
+    mtp: bool = False,
+    join_writes: bool = False,
     **store_options: Any,
 ) -> EmulatorServer:
     """An emulated PTP/IP camera serving ``dirs`` (one storage per folder).
@@ -140,7 +142,15 @@ def serve(
     bounds the payload of one Data packet. ``probe_interval`` probes idle initiators
     (they are never dropped for not answering). ``rescan_interval`` (seconds, None = never)
     is how often the folders are checked for outside changes while initiators are
-    connected. Other keyword arguments go to
+    connected (and they are checked whenever an initiator connects). ``mtp`` offers MTP's
+    GetObjectPropList and GetObjectPropsSupported, which list a whole card in one
+    transaction. It is off by default, so that the emulator stays the generic PTP camera
+    the gphoto2 interop notes describe (they warn that MTP operations invite MTP paths;
+    gphoto2 2.5.30 ignores them while VendorExtensionID is 0, and passes every interop
+    test with them listed), and ptpkit's own client lists it object by object.
+    ``join_writes`` writes what is ready at once (a small transaction's whole answer) in
+    one TCP segment: fewer system calls, but tshark decodes only the first PTP/IP packet
+    of a segment. Other keyword arguments go to
     :class:`~ptpkit.emulator.folder_store.FolderStore`.
     """
     if isinstance(dirs, (str, os.PathLike)):
@@ -163,6 +173,7 @@ def serve(
         allow_format=allow_format,
         faults=faults,
         rescan_interval=rescan_interval,
+        mtp=mtp,
     )
     options = ServerOptions(
         host=host,
@@ -172,5 +183,6 @@ def serve(
         data_chunk_size=data_chunk_size,
         probe_interval=probe_interval,
         faults=faults,
+        join_writes=join_writes,
     )
     return EmulatorServer(store, camera, options)

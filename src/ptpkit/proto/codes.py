@@ -2,7 +2,7 @@
 
 Member names are the ISO 15740 / CIPA DC-005 names in CamelCase, spelled as in
 ``shared/reference/ptpip-reference.md`` section 2, so that ptpkit's output can be compared
-by name with tshark's and gphoto2's. MTP (0x98xx, 0xA8xx, 0xC8xx, 0xD4xx) codes live in
+by name with tshark's and gphoto2's. MTP (0x98xx, 0xA8xx, 0xC8xx, 0xD4xx, 0xDCxx) codes live in
 their own enums, and a few well-known vendor codes in :class:`VendorOperationCode`.
 
 Code classes: a 16-bit code's top nibble says what it is. 0x1/0x9 are operations,
@@ -21,6 +21,7 @@ from typing import Literal, TypeAlias
 __all__ = [
     "ALL",
     "DATA_LENGTH_UNKNOWN",
+    "MTP_OBJECT_PROP_TYPES",
     "OPERATION_DATA_DIRECTION",
     "PROTOCOL_VERSION_1_0",
     "ROOT",
@@ -39,6 +40,7 @@ __all__ = [
     "InitFailReason",
     "MtpDevicePropCode",
     "MtpEventCode",
+    "MtpObjectPropCode",
     "MtpOperationCode",
     "MtpResponseCode",
     "ObjectFormat",
@@ -438,6 +440,30 @@ class MtpDevicePropCode(IntEnum):
     SessionInitiatorInfo = 0xD406
 
 
+class MtpObjectPropCode(IntEnum):
+    """MTP object properties (0xDCxx): the elements of an ObjectPropList (GetObjectPropList).
+
+    The data type of each is fixed by the MTP specification; see
+    :data:`MTP_OBJECT_PROP_TYPES`.
+    """
+
+    StorageID = 0xDC01
+    ObjectFormat = 0xDC02
+    ProtectionStatus = 0xDC03
+    ObjectSize = 0xDC04
+    AssociationType = 0xDC05
+    AssociationDesc = 0xDC06
+    ObjectFileName = 0xDC07
+    DateCreated = 0xDC08
+    DateModified = 0xDC09
+    Keywords = 0xDC0A
+    ParentObject = 0xDC0B
+    PersistentUniqueObjectIdentifier = 0xDC41
+    Name = 0xDC44
+    Width = 0xDC87
+    Height = 0xDC88
+
+
 # -- data types and small enumerations ---------------------------------------------------
 
 _ARRAY_FLAG = 0x4000
@@ -480,6 +506,26 @@ class DataType(IntEnum):
         if self.is_array:
             return DataType(self.value & ~_ARRAY_FLAG)
         return self
+
+
+#: The data type of each MTP object property we know (MTP 1.1, appendix B).
+MTP_OBJECT_PROP_TYPES: dict[int, DataType] = {
+    MtpObjectPropCode.StorageID: DataType.UINT32,
+    MtpObjectPropCode.ObjectFormat: DataType.UINT16,
+    MtpObjectPropCode.ProtectionStatus: DataType.UINT16,
+    MtpObjectPropCode.ObjectSize: DataType.UINT64,
+    MtpObjectPropCode.AssociationType: DataType.UINT16,
+    MtpObjectPropCode.AssociationDesc: DataType.UINT32,
+    MtpObjectPropCode.ObjectFileName: DataType.STR,
+    MtpObjectPropCode.DateCreated: DataType.STR,
+    MtpObjectPropCode.DateModified: DataType.STR,
+    MtpObjectPropCode.Keywords: DataType.STR,
+    MtpObjectPropCode.ParentObject: DataType.UINT32,
+    MtpObjectPropCode.PersistentUniqueObjectIdentifier: DataType.UINT128,
+    MtpObjectPropCode.Name: DataType.STR,
+    MtpObjectPropCode.Width: DataType.UINT32,
+    MtpObjectPropCode.Height: DataType.UINT32,
+}
 
 
 class StorageType(IntEnum):
@@ -607,7 +653,7 @@ OPERATION_DATA_DIRECTION: dict[int, DataDirection] = {
 # -- names for any value -----------------------------------------------------------------
 
 CodeKind: TypeAlias = Literal[
-    "packet", "operation", "response", "event", "format", "property", "datatype"
+    "packet", "operation", "response", "event", "format", "property", "objectprop", "datatype"
 ]
 
 _KIND_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
@@ -617,6 +663,7 @@ _KIND_ENUMS: dict[str, tuple[type[IntEnum], ...]] = {
     "event": (EventCode, MtpEventCode),
     "format": (ObjectFormat,),
     "property": (DevicePropCode, MtpDevicePropCode),
+    "objectprop": (MtpObjectPropCode,),
     "datatype": (DataType,),
 }
 

@@ -1,5 +1,6 @@
 """PTP values and datasets: strings, arrays, typed values, DeviceInfo, StorageInfo,
-ObjectInfo and DevicePropDesc (ISO 15740; reference §2.7, §2.8, §3).
+ObjectInfo and DevicePropDesc (ISO 15740; reference §2.7, §2.8, §3), and MTP's
+ObjectPropList.
 
 Every wire structure is a ``pull_*``/``push_*`` pair on a :class:`~ptpkit.proto.buffer.Buffer`,
 and every dataset is a frozen, slotted dataclass with ``encode() -> bytes`` and a classmethod
@@ -32,14 +33,15 @@ Decisions, made here once:
 
 from __future__ import annotations
 
+import codecs
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import NamedTuple, TypeAlias
 
 from ptpkit.errors import BufferReadError, DecodeError, LocalProtocolError
-from ptpkit.proto.buffer import Buffer
+from ptpkit.proto.buffer import Buffer, Fields
 from ptpkit.proto.codes import DataType, FormFlag
 
 __all__ = [
@@ -47,6 +49,8 @@ __all__ = [
     "DeviceInfo",
     "DevicePropDesc",
     "ObjectInfo",
+    "ObjectProp",
+    "ObjectPropList",
     "PropEnum",
     "PropRange",
     "PtpValue",
@@ -63,6 +67,8 @@ __all__ = [
     "pull_device_info",
     "pull_device_prop_desc",
     "pull_object_info",
+    "pull_object_prop",
+    "pull_object_prop_list",
     "pull_storage_info",
     "pull_string",
     "pull_value",
@@ -70,6 +76,8 @@ __all__ = [
     "push_device_info",
     "push_device_prop_desc",
     "push_object_info",
+    "push_object_prop",
+    "push_object_prop_list",
     "push_storage_info",
     "push_string",
     "push_value",
@@ -86,6 +94,9 @@ _U16_MAX = 0xFFFF
 _U32_MAX = 0xFFFFFFFF
 _U64_MAX = 0xFFFFFFFFFFFFFFFF
 
+# The codec function itself: str.encode("utf-16-le") looks the codec up on every call.
+_utf16_encode = codecs.utf_16_le_encode
+
 
 # -- scalars ----------------------------------------------------------------------------
 class _Scalar(NamedTuple):
@@ -94,6 +105,7 @@ class _Scalar(NamedTuple):
     maximum: int
     pull: Callable[[Buffer], int]
     push: Callable[[Buffer, int], None]
+    code: str  # the struct letter, for whole arrays at once ("" for 128-bit types)
 
 
 def _signed(bits: int) -> tuple[int, int]:
@@ -105,16 +117,16 @@ def _unsigned(bits: int) -> tuple[int, int]:
 
 
 _SCALARS: dict[DataType, _Scalar] = {
-    DataType.INT8: _Scalar(1, *_signed(8), Buffer.pull_i8, Buffer.push_i8),
-    DataType.UINT8: _Scalar(1, *_unsigned(8), Buffer.pull_u8, Buffer.push_u8),
-    DataType.INT16: _Scalar(2, *_signed(16), Buffer.pull_i16, Buffer.push_i16),
-    DataType.UINT16: _Scalar(2, *_unsigned(16), Buffer.pull_u16, Buffer.push_u16),
-    DataType.INT32: _Scalar(4, *_signed(32), Buffer.pull_i32, Buffer.push_i32),
-    DataType.UINT32: _Scalar(4, *_unsigned(32), Buffer.pull_u32, Buffer.push_u32),
-    DataType.INT64: _Scalar(8, *_signed(64), Buffer.pull_i64, Buffer.push_i64),
-    DataType.UINT64: _Scalar(8, *_unsigned(64), Buffer.pull_u64, Buffer.push_u64),
-    DataType.INT128: _Scalar(16, *_signed(128), Buffer.pull_i128, Buffer.push_i128),
-    DataType.UINT128: _Scalar(16, *_unsigned(128), Buffer.pull_u128, Buffer.push_u128),
+    DataType.INT8: _Scalar(1, *_signed(8), Buffer.pull_i8, Buffer.push_i8, "b"),
+    DataType.UINT8: _Scalar(1, *_unsigned(8), Buffer.pull_u8, Buffer.push_u8, "B"),
+    DataType.INT16: _Scalar(2, *_signed(16), Buffer.pull_i16, Buffer.push_i16, "h"),
+    DataType.UINT16: _Scalar(2, *_unsigned(16), Buffer.pull_u16, Buffer.push_u16, "H"),
+    DataType.INT32: _Scalar(4, *_signed(32), Buffer.pull_i32, Buffer.push_i32, "i"),
+    DataType.UINT32: _Scalar(4, *_unsigned(32), Buffer.pull_u32, Buffer.push_u32, "I"),
+    DataType.INT64: _Scalar(8, *_signed(64), Buffer.pull_i64, Buffer.push_i64, "q"),
+    DataType.UINT64: _Scalar(8, *_unsigned(64), Buffer.pull_u64, Buffer.push_u64, "Q"),
+    DataType.INT128: _Scalar(16, *_signed(128), Buffer.pull_i128, Buffer.push_i128, ""),
+    DataType.UINT128: _Scalar(16, *_unsigned(128), Buffer.pull_u128, Buffer.push_u128, ""),
 }
 
 
@@ -151,10 +163,7 @@ def pull_string(buf: Buffer) -> str:
     ``00`` and ``01 00 00`` both decode as ``""``; a missing NUL is tolerated; the text ends
     at the first NUL; lone surrogates become U+FFFD.
     """
-    count = buf.pull_u8()
-    if count == 0:
-        return ""
-    text = buf.pull_bytes(2 * count).decode("utf-16-le", errors="replace")
+    text = buf.pull_counted_utf16()
     nul = text.find("\x00")
     return text if nul < 0 else text[:nul]
 
@@ -168,7 +177,7 @@ def push_string(buf: Buffer, value: str) -> None:
     if "\x00" in value:
         raise LocalProtocolError(f"PTP string contains NUL: {value!r}")
     try:
-        raw = value.encode("utf-16-le")
+        raw = _utf16_encode(value)[0]
     except UnicodeEncodeError as exc:
         raise LocalProtocolError(f"PTP string is not valid UTF-16: {value!r}") from exc
     units = len(raw) // 2 + 1
@@ -196,6 +205,8 @@ def pull_array(buf: Buffer, element_type: DataType) -> tuple[int, ...]:
             f"array of {count} x {spec.size} bytes at offset {buf.tell() - 4}, "
             f"only {buf.remaining()} bytes left"
         )
+    if spec.code:
+        return buf.pull_ints(spec.code, count)
     pull = spec.pull
     return tuple(pull(buf) for _ in range(count))
 
@@ -205,7 +216,17 @@ def push_array(buf: Buffer, element_type: DataType, values: Sequence[int]) -> No
     spec = _SCALARS.get(element_type)
     if spec is None:
         raise LocalProtocolError(f"not an array element type: {element_type!r}")
-    _check_ints(tuple(values), spec.minimum, spec.maximum, f"array of {element_type!r}")
+    values = tuple(values)
+    if spec.code:  # packed and checked in one step; checked one by one only to say why
+        try:
+            data = Fields(f"{len(values)}{spec.code}").pack(*values)
+        except LocalProtocolError:
+            _check_ints(values, spec.minimum, spec.maximum, f"array of {element_type!r}")
+            raise
+        buf.push_u32(len(values))
+        buf.push_bytes(data)
+        return
+    _check_ints(values, spec.minimum, spec.maximum, f"array of {element_type!r}")
     buf.push_u32(len(values))
     push = spec.push
     for value in values:
@@ -552,21 +573,14 @@ class ObjectInfo:
     keywords: str = ""
 
     def __post_init__(self) -> None:
-        _check_int(self.storage_id, 0, _U32_MAX, "storage_id")
-        _check_int(self.object_format, 0, _U16_MAX, "object_format")
-        _check_int(self.protection_status, 0, _U16_MAX, "protection_status")
-        _check_int(self.object_compressed_size, 0, _U32_MAX, "object_compressed_size")
-        _check_int(self.thumb_format, 0, _U16_MAX, "thumb_format")
-        _check_int(self.thumb_compressed_size, 0, _U32_MAX, "thumb_compressed_size")
-        _check_int(self.thumb_pix_width, 0, _U32_MAX, "thumb_pix_width")
-        _check_int(self.thumb_pix_height, 0, _U32_MAX, "thumb_pix_height")
-        _check_int(self.image_pix_width, 0, _U32_MAX, "image_pix_width")
-        _check_int(self.image_pix_height, 0, _U32_MAX, "image_pix_height")
-        _check_int(self.image_bit_depth, 0, _U32_MAX, "image_bit_depth")
-        _check_int(self.parent_object, 0, _U32_MAX, "parent_object")
-        _check_int(self.association_type, 0, _U16_MAX, "association_type")
-        _check_int(self.association_desc, 0, _U32_MAX, "association_desc")
-        _check_int(self.sequence_number, 0, _U32_MAX, "sequence_number")
+        # The 15 integers are checked in one step by packing them; only when that fails
+        # are they checked one by one, to name the culprit.
+        try:
+            _OBJECT_INFO_FIXED.pack(*_object_info_ints(self))
+        except LocalProtocolError:
+            for name, minimum, maximum in _OBJECT_INFO_RANGES:
+                _check_int(getattr(self, name), minimum, maximum, name)
+            raise
         _check_str(self.filename, "filename")
         _check_str(self.capture_date, "capture_date")
         _check_str(self.modification_date, "modification_date")
@@ -593,24 +607,83 @@ class ObjectInfo:
         return info
 
 
+#: The 52 bytes of ObjectInfo before Filename: StorageID … SequenceNumber.
+_OBJECT_INFO_FIXED = Fields("IHHIHIIIIIIIHII")
+_OBJECT_INFO_RANGES: tuple[tuple[str, int, int], ...] = (
+    ("storage_id", 0, _U32_MAX),
+    ("object_format", 0, _U16_MAX),
+    ("protection_status", 0, _U16_MAX),
+    ("object_compressed_size", 0, _U32_MAX),
+    ("thumb_format", 0, _U16_MAX),
+    ("thumb_compressed_size", 0, _U32_MAX),
+    ("thumb_pix_width", 0, _U32_MAX),
+    ("thumb_pix_height", 0, _U32_MAX),
+    ("image_pix_width", 0, _U32_MAX),
+    ("image_pix_height", 0, _U32_MAX),
+    ("image_bit_depth", 0, _U32_MAX),
+    ("parent_object", 0, _U32_MAX),
+    ("association_type", 0, _U16_MAX),
+    ("association_desc", 0, _U32_MAX),
+    ("sequence_number", 0, _U32_MAX),
+)
+
+
+def _object_info_ints(info: ObjectInfo) -> tuple[int, ...]:
+    """The fields of :data:`_OBJECT_INFO_FIXED`, in wire order."""
+    return (
+        info.storage_id,
+        info.object_format,
+        info.protection_status,
+        info.object_compressed_size,
+        info.thumb_format,
+        info.thumb_compressed_size,
+        info.thumb_pix_width,
+        info.thumb_pix_height,
+        info.image_pix_width,
+        info.image_pix_height,
+        info.image_bit_depth,
+        info.parent_object,
+        info.association_type,
+        info.association_desc,
+        info.sequence_number,
+    )
+
+
 def pull_object_info(buf: Buffer) -> ObjectInfo:
     """Everything up to Filename is required; the dates and keywords may be missing."""
+    (
+        storage_id,
+        object_format,
+        protection_status,
+        object_compressed_size,
+        thumb_format,
+        thumb_compressed_size,
+        thumb_pix_width,
+        thumb_pix_height,
+        image_pix_width,
+        image_pix_height,
+        image_bit_depth,
+        parent_object,
+        association_type,
+        association_desc,
+        sequence_number,
+    ) = buf.pull_fields(_OBJECT_INFO_FIXED)
     return ObjectInfo(
-        storage_id=buf.pull_u32(),
-        object_format=buf.pull_u16(),
-        protection_status=buf.pull_u16(),
-        object_compressed_size=buf.pull_u32(),
-        thumb_format=buf.pull_u16(),
-        thumb_compressed_size=buf.pull_u32(),
-        thumb_pix_width=buf.pull_u32(),
-        thumb_pix_height=buf.pull_u32(),
-        image_pix_width=buf.pull_u32(),
-        image_pix_height=buf.pull_u32(),
-        image_bit_depth=buf.pull_u32(),
-        parent_object=buf.pull_u32(),
-        association_type=buf.pull_u16(),
-        association_desc=buf.pull_u32(),
-        sequence_number=buf.pull_u32(),
+        storage_id=storage_id,
+        object_format=object_format,
+        protection_status=protection_status,
+        object_compressed_size=object_compressed_size,
+        thumb_format=thumb_format,
+        thumb_compressed_size=thumb_compressed_size,
+        thumb_pix_width=thumb_pix_width,
+        thumb_pix_height=thumb_pix_height,
+        image_pix_width=image_pix_width,
+        image_pix_height=image_pix_height,
+        image_bit_depth=image_bit_depth,
+        parent_object=parent_object,
+        association_type=association_type,
+        association_desc=association_desc,
+        sequence_number=sequence_number,
         filename=pull_string(buf),
         capture_date=_optional_string(buf),
         modification_date=_optional_string(buf),
@@ -622,21 +695,7 @@ def push_object_info(buf: Buffer, info: ObjectInfo) -> None:
     """Refuses an empty filename: libgphoto2 misreads the dataset that follows (§1.12)."""
     if not info.filename:
         raise LocalProtocolError("ObjectInfo.filename must not be empty")
-    buf.push_u32(info.storage_id)
-    buf.push_u16(info.object_format)
-    buf.push_u16(info.protection_status)
-    buf.push_u32(info.object_compressed_size)
-    buf.push_u16(info.thumb_format)
-    buf.push_u32(info.thumb_compressed_size)
-    buf.push_u32(info.thumb_pix_width)
-    buf.push_u32(info.thumb_pix_height)
-    buf.push_u32(info.image_pix_width)
-    buf.push_u32(info.image_pix_height)
-    buf.push_u32(info.image_bit_depth)
-    buf.push_u32(info.parent_object)
-    buf.push_u16(info.association_type)
-    buf.push_u32(info.association_desc)
-    buf.push_u32(info.sequence_number)
+    buf.push_fields(_OBJECT_INFO_FIXED, *_object_info_ints(info))
     push_string(buf, info.filename)
     push_string(buf, info.capture_date)
     push_string(buf, info.modification_date)
@@ -766,3 +825,182 @@ def push_device_prop_desc(buf: Buffer, desc: DevicePropDesc) -> None:
         buf.push_u16(len(form.values))
         for value in form.values:
             push_value(buf, dt, value)
+
+
+# -- ObjectPropList (MTP) ---------------------------------------------------------------
+class ObjectProp(NamedTuple):
+    """One element of an :class:`ObjectPropList`: one property of one object.
+
+    A named tuple rather than a dataclass because a card's list has tens of thousands of
+    them; the list validates its elements when it is built.
+    """
+
+    handle: int
+    prop_code: int
+    data_type: DataType
+    value: PtpValue
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectPropList:
+    """The data of MTP GetObjectPropList (0x9805): object properties, many objects at once.
+
+    Layout (MTP 1.1, D.2.20 / appendix E.2.1.1): u32 number of elements, then each element
+    as u32 ObjectHandle, u16 ObjectPropertyCode, u16 DataType and the value of that type.
+    A plain int given as an element's ``data_type`` is turned into a :class:`DataType`.
+    """
+
+    elements: tuple[ObjectProp, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.elements, tuple):
+            raise LocalProtocolError(
+                f"ObjectPropList.elements must be a tuple, not {type(self.elements).__name__}"
+            )
+        if len(self.elements) > _U32_MAX:
+            raise LocalProtocolError(f"ObjectPropList: {len(self.elements)} elements")
+        normalised: list[ObjectProp] | None = None
+        str_type, u32_max, u16_max, bounds_of = DataType.STR, _U32_MAX, _U16_MAX, _BOUNDS.get
+        for index, element in enumerate(self.elements):
+            # The quick test, inline: tens of thousands of elements come by here.
+            if isinstance(element, ObjectProp) and isinstance(element.data_type, DataType):
+                handle, code, dt, value = element
+                if (
+                    isinstance(handle, int)
+                    and 0 <= handle <= u32_max
+                    and isinstance(code, int)
+                    and 0 <= code <= u16_max
+                ):
+                    if dt is str_type:
+                        if isinstance(value, str):
+                            continue
+                    else:
+                        bounds = bounds_of(dt)
+                        if bounds is None:  # an array type
+                            if _value_fits(dt, value):
+                                continue
+                        elif isinstance(value, int) and bounds[0] <= value <= bounds[1]:
+                            continue
+            if normalised is None:
+                normalised = list(self.elements)
+            normalised[index] = _checked_element(element)  # raises, or normalises
+        if normalised is not None:  # frozen: store the normalised elements once
+            object.__setattr__(self, "elements", tuple(normalised))
+
+    def __iter__(self) -> Iterator[ObjectProp]:
+        return iter(self.elements)
+
+    def by_object(self) -> dict[int, dict[int, PtpValue]]:
+        """The values grouped by object: handle → {property code: value}, in list order."""
+        objects: dict[int, dict[int, PtpValue]] = {}
+        for handle, code, _, value in self.elements:
+            props = objects.get(handle)
+            if props is None:
+                props = objects[handle] = {}
+            props[code] = value
+        return objects
+
+    def encode(self) -> bytes:
+        buf = Buffer()
+        push_object_prop_list(buf, self)
+        return buf.data()
+
+    @classmethod
+    def decode(cls, data: bytes | bytearray | memoryview) -> ObjectPropList:
+        buf = Buffer(data)
+        plist = pull_object_prop_list(buf)
+        buf.check_end("ObjectPropList", allow_trailing=True)
+        return plist
+
+
+#: Data type code → DataType for every type a value can have (UNDEF excluded).
+_ENCODABLE: dict[int, DataType] = {int(dt): dt for dt in DataType if dt is not DataType.UNDEF}
+
+
+def _value_fits(dt: DataType, value: object) -> bool:
+    """Whether ``value`` is a valid ``dt`` value (the quick test; see _check_value)."""
+    if dt is DataType.STR:
+        return isinstance(value, str)
+    spec = _SCALARS.get(dt)
+    if spec is not None:
+        return isinstance(value, int) and spec.minimum <= value <= spec.maximum
+    try:
+        _check_value(dt, value, "value")
+    except LocalProtocolError:
+        return False
+    return True
+
+
+_BOUNDS: dict[DataType, tuple[int, int]] = {
+    dt: (spec.minimum, spec.maximum) for dt, spec in _SCALARS.items()
+}
+
+
+def _checked_element(given: object) -> ObjectProp:
+    """An ObjectPropList element, its data type made a :class:`DataType`; or the error."""
+    element = given
+    if not isinstance(element, ObjectProp):
+        try:
+            element = ObjectProp(*element)  # type: ignore[misc]
+        except TypeError:
+            raise LocalProtocolError(f"not an ObjectPropList element: {given!r}") from None
+    handle, code, data_type, value = element
+    _check_int(handle, 0, _U32_MAX, "ObjectPropList handle")
+    _check_int(code, 0, _U16_MAX, "ObjectPropList property code")
+    dt = _encodable(data_type)
+    _check_value(dt, value, f"property 0x{code:04X} of object 0x{handle:08X}")
+    return element if dt is data_type else element._replace(data_type=dt)
+
+
+def _array_puller(element_type: DataType) -> Callable[[Buffer], PtpValue]:
+    return lambda buf: pull_array(buf, element_type)
+
+
+#: Data type code → how to read a value of that type.
+_PULLERS: dict[int, Callable[[Buffer], PtpValue]] = {
+    **{int(dt): spec.pull for dt, spec in _SCALARS.items()},
+    **{int(dt): _array_puller(dt.element_type) for dt in DataType if dt.is_array},
+    int(DataType.STR): pull_string,
+}
+_PROP_HEAD = Fields("IHH")  # ObjectHandle, ObjectPropertyCode, DataType
+_PROP_HEAD_SIZE = 8
+
+
+def pull_object_prop(buf: Buffer) -> ObjectProp:
+    """One element: handle, property code, data type, value."""
+    handle, code, type_code = buf.pull_fields(_PROP_HEAD)
+    pull = _PULLERS.get(type_code)
+    if pull is None:
+        raise DecodeError(f"property 0x{code:04X}: cannot decode data type 0x{type_code:04X}")
+    return ObjectProp(handle, code, _ENCODABLE[type_code], pull(buf))
+
+
+def push_object_prop(buf: Buffer, element: ObjectProp) -> None:
+    handle, code, dt, value = element
+    buf.push_fields(_PROP_HEAD, handle, code, dt)
+    push_value(buf, dt, value)
+
+
+def pull_object_prop_list(buf: Buffer) -> ObjectPropList:
+    """The count is checked against the bytes left (at least 9 per element) first."""
+    count = buf.pull_u32()
+    if count * (_PROP_HEAD_SIZE + 1) > buf.remaining():
+        raise BufferReadError(
+            f"ObjectPropList of {count} elements, only {buf.remaining()} bytes left"
+        )
+    # pull_object_prop, unrolled: a whole card's list can be 100 000 elements.
+    pull_head, pullers, types = buf.pull_fields, _PULLERS, _ENCODABLE
+    elements = []
+    for _ in range(count):
+        handle, code, type_code = pull_head(_PROP_HEAD)
+        pull = pullers.get(type_code)
+        if pull is None:
+            raise DecodeError(f"property 0x{code:04X}: cannot decode data type 0x{type_code:04X}")
+        elements.append(ObjectProp(handle, code, types[type_code], pull(buf)))
+    return ObjectPropList(tuple(elements))
+
+
+def push_object_prop_list(buf: Buffer, plist: ObjectPropList) -> None:
+    buf.push_u32(len(plist.elements))
+    for element in plist.elements:
+        push_object_prop(buf, element)

@@ -38,11 +38,17 @@ __all__ = [
 class Channel(enum.Enum):
     """The two TCP connections of a PTP/IP session."""
 
+    # Identity hashing (Enum's own hashes the member name in Python): channels and roles
+    # are dictionary and set keys on every packet.
+    __hash__ = object.__hash__
+
     COMMAND = "command"
     EVENT = "event"
 
 
 class Role(enum.Enum):
+    __hash__ = object.__hash__  # as Channel: cheap lookups
+
     INITIATOR = "initiator"
     RESPONDER = "responder"
 

@@ -140,7 +140,8 @@ class PacketReader:
             self._spill_direct()
         avail = len(self._buf) - self._pos
         if avail < HEADER_SIZE:
-            self._check_eof(avail)
+            if self._closed:
+                self._check_eof(avail)
             return None
         length, ptype = unpack_header(self._buf, self._pos)
         if length < HEADER_SIZE:

@@ -58,6 +58,7 @@ class InitiatorSession(SessionBase):
     """Drives a camera: handshake, one transaction at a time, events, probes."""
 
     role = Role.INITIATOR
+    peer = Role.RESPONDER
 
     def __init__(
         self,

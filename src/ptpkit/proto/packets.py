@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar, Union
 
 from ptpkit.errors import DecodeError, LocalProtocolError
-from ptpkit.proto.buffer import Buffer, pack_header
+from ptpkit.proto.buffer import Buffer, Fields, pack_header
 from ptpkit.proto.codes import PROTOCOL_VERSION_1_0, PacketType
 
 __all__ = [
@@ -113,7 +113,20 @@ def _pull_params(buf: Buffer, limit: int, what: str) -> tuple[int, ...]:
     count = rest // 4
     if count > limit:
         raise DecodeError(f"{what}: {count} parameters, at most {limit} allowed")
-    return tuple(buf.pull_u32() for _ in range(count))
+    return buf.pull_fields(_PARAMS[count])
+
+
+# The operation packets are built and parsed for every transaction: each has its fixed
+# layout, by number of parameters, so that it is packed (header included) in one step.
+_PARAMS = tuple(Fields("I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
+_REQUEST_HEAD = Fields("IHI")  # DataPhaseInfo, OperationCode, TransactionID
+_REQUEST_PAYLOADS = tuple(Fields("IHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
+_REQUEST_PACKETS = tuple(Fields("IIIHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
+_CODE_HEAD = Fields("HI")  # response or event code, TransactionID
+_CODE_PAYLOADS = tuple(Fields("HI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
+_CODE_PACKETS = tuple(Fields("IIHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
+_START_DATA_PAYLOAD = Fields("IQ")
+_START_DATA_PACKET = Fields("IIIQ")
 
 
 class _PacketBase:
@@ -275,17 +288,18 @@ class OperationRequest(_PacketBase):
         _check_params(self.params, MAX_OPERATION_PARAMS, "OperationRequest")
 
     def push_payload(self, buf: Buffer) -> None:
-        buf.push_u32(self.data_phase)
-        buf.push_u16(self.code)
-        buf.push_u32(self.transaction_id)
-        for p in self.params:
-            buf.push_u32(p)
+        fields = _REQUEST_PAYLOADS[len(self.params)]
+        buf.push_fields(fields, self.data_phase, self.code, self.transaction_id, *self.params)
+
+    def encode(self) -> bytes:
+        fields = _REQUEST_PACKETS[len(self.params)]
+        return fields.pack(
+            fields.size, self.type, self.data_phase, self.code, self.transaction_id, *self.params
+        )
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> OperationRequest:
-        data_phase = buf.pull_u32()
-        code = buf.pull_u16()
-        tid = buf.pull_u32()
+        data_phase, code, tid = buf.pull_fields(_REQUEST_HEAD)
         return cls(data_phase, code, tid, _pull_params(buf, MAX_OPERATION_PARAMS, "request"))
 
 
@@ -304,15 +318,17 @@ class OperationResponse(_PacketBase):
         _check_params(self.params, MAX_OPERATION_PARAMS, "OperationResponse")
 
     def push_payload(self, buf: Buffer) -> None:
-        buf.push_u16(self.code)
-        buf.push_u32(self.transaction_id)
-        for p in self.params:
-            buf.push_u32(p)
+        buf.push_fields(
+            _CODE_PAYLOADS[len(self.params)], self.code, self.transaction_id, *self.params
+        )
+
+    def encode(self) -> bytes:
+        fields = _CODE_PACKETS[len(self.params)]
+        return fields.pack(fields.size, self.type, self.code, self.transaction_id, *self.params)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> OperationResponse:
-        code = buf.pull_u16()
-        tid = buf.pull_u32()
+        code, tid = buf.pull_fields(_CODE_HEAD)
         return cls(code, tid, _pull_params(buf, MAX_OPERATION_PARAMS, "response"))
 
 
@@ -335,15 +351,17 @@ class Event(_PacketBase):
         _check_params(self.params, MAX_EVENT_PARAMS, "Event")
 
     def push_payload(self, buf: Buffer) -> None:
-        buf.push_u16(self.code)
-        buf.push_u32(self.transaction_id)
-        for p in self.params:
-            buf.push_u32(p)
+        buf.push_fields(
+            _CODE_PAYLOADS[len(self.params)], self.code, self.transaction_id, *self.params
+        )
+
+    def encode(self) -> bytes:
+        fields = _CODE_PACKETS[len(self.params)]
+        return fields.pack(fields.size, self.type, self.code, self.transaction_id, *self.params)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> Event:
-        code = buf.pull_u16()
-        tid = buf.pull_u32()
+        code, tid = buf.pull_fields(_CODE_HEAD)
         return cls(code, tid, _pull_params(buf, MAX_EVENT_PARAMS, "event"))
 
 
@@ -364,12 +382,16 @@ class StartData(_PacketBase):
         return self.total_length != DATA_LENGTH_UNKNOWN
 
     def push_payload(self, buf: Buffer) -> None:
-        buf.push_u32(self.transaction_id)
-        buf.push_u64(self.total_length)
+        buf.push_fields(_START_DATA_PAYLOAD, self.transaction_id, self.total_length)
+
+    def encode(self) -> bytes:
+        fields = _START_DATA_PACKET
+        return fields.pack(fields.size, self.type, self.transaction_id, self.total_length)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> StartData:
-        return cls(buf.pull_u32(), buf.pull_u64())
+        tid, total = buf.pull_fields(_START_DATA_PAYLOAD)
+        return cls(tid, total)
 
 
 @dataclass(frozen=True, slots=True)

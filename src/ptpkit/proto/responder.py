@@ -85,6 +85,7 @@ class ResponderSession(SessionBase):
     """Answers one initiator: handshake, transactions, events, probes."""
 
     role = Role.RESPONDER
+    peer = Role.INITIATOR
 
     def __init__(
         self,

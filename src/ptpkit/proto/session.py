@@ -64,6 +64,7 @@ class SessionBase:
     """The parts of a PTP/IP session that do not depend on the role."""
 
     role: ClassVar[Role]
+    peer: ClassVar[Role]  # the other role (Role.peer, looked up once)
 
     def __init__(
         self,
@@ -152,17 +153,16 @@ class SessionBase:
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or None."""
-        candidates = [
-            t
-            for t in (
-                self._handshake_deadline,
-                self._probe_deadline,
-                self._idle_probe_at(),
-                self._response_deadline(),
-            )
-            if t is not None
-        ]
-        return min(candidates) if candidates else None
+        soonest: float | None = None
+        for t in (
+            self._handshake_deadline,
+            self._probe_deadline,
+            self._idle_probe_at(),
+            self._response_deadline(),
+        ):
+            if t is not None and (soonest is None or t < soonest):
+                soonest = t
+        return soonest
 
     def handle_timer(self, now: float) -> None:
         """Fire every deadline that has passed by ``now``; events come from next_event()."""
@@ -255,7 +255,7 @@ class SessionBase:
     def _on_packet(self, channel: Channel, packet: Packet) -> None:
         if isinstance(packet, UnknownPacket):
             return  # vendor or future packet types: skipped, never fatal
-        peer = self.role.peer
+        peer = self.peer
         check_channel(self.role, peer, packet.type, channel)
         if isinstance(packet, ProbeRequest):
             self._out.append((channel, ProbeResponse().encode()))
@@ -280,7 +280,7 @@ class SessionBase:
             or self.transaction is TransactionState.IDLE
         ):
             return  # a Cancel that crossed the Response on the wire: nothing to cancel
-        self._tx_step(PacketType.Cancel, self.role.peer)
+        self._tx_step(PacketType.Cancel, self.peer)
         self._events.append(TransactionCancelled(packet.transaction_id, channel))
 
     # -- data phases ------------------------------------------------------------------
@@ -291,7 +291,7 @@ class SessionBase:
     def _on_start_data(self, packet: StartData) -> None:
         """The peer opened a data phase (the roles check direction first)."""
         self._check_tid(packet.transaction_id, "StartData")
-        self._tx_step(PacketType.StartData, self.role.peer)
+        self._tx_step(PacketType.StartData, self.peer)
         if self.transaction is TransactionState.CANCELLED:
             return
         self._begin_data_phase(packet.total_length)
@@ -300,7 +300,7 @@ class SessionBase:
             self._finish_incoming_data(trailing_end_possible=True)
 
     def _on_data_chunk(self, chunk: DataChunk) -> None:
-        peer = self.role.peer
+        peer = self.peer
         tid = chunk.transaction_id
         if self.link is not LinkState.READY:
             raise RemoteProtocolError("data before the session is ready")
@@ -346,7 +346,7 @@ class SessionBase:
 
     def _finish_incoming_data(self, *, trailing_end_possible: bool, stepped: bool = False) -> None:
         if not stepped:
-            self._tx_step("data_complete", self.role.peer)
+            self._tx_step("data_complete", self.peer)
         assert self.transaction_id is not None
         if trailing_end_possible:
             self._trailing_end_tid = self.transaction_id

@@ -47,6 +47,10 @@ Trigger = Union[int, str]
 
 
 class LinkState(enum.Enum):
+    # Identity hashing (Enum's own hashes the member name in Python): the transition
+    # tables are looked up on every packet, with states as part of the key.
+    __hash__ = object.__hash__
+
     AWAIT_INIT_COMMAND_REQUEST = "await-init-command-request"
     AWAIT_INIT_COMMAND_ACK = "await-init-command-ack"
     AWAIT_INIT_EVENT_REQUEST = "await-init-event-request"
@@ -58,6 +62,8 @@ class LinkState(enum.Enum):
 
 
 class TransactionState(enum.Enum):
+    __hash__ = object.__hash__  # as LinkState: cheap table lookups
+
     IDLE = "idle"
     REQUESTED = "requested"  # request sent; next: response or Start Data
     DATA_IN = "data-in"  # responder → initiator data phase under way
