@@ -78,6 +78,9 @@ log = logging.getLogger("ptpkit.server")
 
 _SOCKET_BUFFER = 4 << 20
 _WRITE_HIGH_WATER = 4 << 20
+#: Back-off while os.sendfile finds the socket full and the loop has no sendfile.
+_SOCKET_FULL_WAIT_MIN = 0.0002
+_SOCKET_FULL_WAIT_MAX = 0.01
 _ZEROS = bytes(64 << 10)
 #: Data packets up to this size go out as one write (one TCP segment on loopback, which is
 #: what tshark needs to decode them); bigger ones are header + zero-copy payload.
@@ -745,18 +748,31 @@ class _Link(InitiatorLink, Generic[S]):
         done = 0
         eof = False
         if self.server.use_sendfile and self.cmd.split is None:
-            done, eof = self._sendfile_now(transport, file, offset, count)
-            if done < count and not eof and self.server.use_sendfile:
-                try:
-                    done += await self.loop.sendfile(
-                        transport, file, offset + done, count - done, fallback=False
-                    )
-                except (NotImplementedError, asyncio.SendfileNotAvailableError):
-                    self.server.use_sendfile = False
-                except RuntimeError:
-                    if transport.is_closing():
-                        raise _Closed from None
-                    self.server.use_sendfile = False  # e.g. a loop without native sendfile
+            wait = _SOCKET_FULL_WAIT_MIN
+            while True:
+                sent, eof = self._sendfile_now(transport, file, offset + done, count - done)
+                done += sent
+                if done >= count or eof or not self.server.use_sendfile:
+                    break
+                if self.server.loop_sendfile:
+                    try:
+                        done += await self.loop.sendfile(
+                            transport, file, offset + done, count - done, fallback=False
+                        )
+                        break
+                    except (NotImplementedError, asyncio.SendfileNotAvailableError):
+                        self.server.loop_sendfile = False
+                    except RuntimeError:
+                        if transport.is_closing():
+                            raise _Closed from None
+                        self.server.loop_sendfile = False  # e.g. uvloop: no loop.sendfile
+                else:
+                    # The socket is full and the loop cannot wait for it on our behalf
+                    # (uvloop): give it a moment to drain, backing off while it stays full.
+                    if transport.is_closing() or self.closed:
+                        raise _Closed
+                    await asyncio.sleep(wait)
+                    wait = _SOCKET_FULL_WAIT_MIN if sent else min(wait * 2, _SOCKET_FULL_WAIT_MAX)
         if done < count and not eof:
             file.seek(offset + done)
             while done < count:
@@ -929,6 +945,7 @@ class PtpipServer(Generic[S]):
         self.app = app
         self.options = options or ServerOptions()
         self.use_sendfile = self.options.use_sendfile
+        self.loop_sendfile = True  # False once the loop turns out to lack loop.sendfile
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._links: dict[int, _Link[S]] = {}

@@ -105,6 +105,28 @@ class PacketReader:
             self._pos = 0
         self._buf += data
 
+    def _data_header_in_direct(self) -> bool:
+        """Start the next Data / End Data packet straight from the direct segment when its
+        whole header is there: back-to-back data packets then never pass through the
+        buffer, however the reads and the packets are aligned."""
+        direct = self._direct
+        assert direct is not None
+        pos = self._direct_pos
+        if len(direct) - pos < HEADER_SIZE + 4:
+            return False
+        length, ptype = unpack_header(direct, pos)
+        if ptype not in _DATA_TYPES or length < HEADER_SIZE + 4:
+            return False  # the general path below handles (or rejects) it
+        self._data_tid = unpack_u32(direct, pos + HEADER_SIZE)
+        self._data_type = ptype
+        self._data_left = length - HEADER_SIZE - 4
+        self._data_length = length
+        self._data_started = False
+        self._direct_pos = pos + HEADER_SIZE + 4
+        if self._direct_pos == len(direct) and self._data_left:
+            self._direct = None
+        return True
+
     def _spill_direct(self) -> None:
         """Move the unread rest of the direct segment into the buffer (which is empty)."""
         assert self._direct is not None
@@ -137,6 +159,8 @@ class PacketReader:
         if self._data_type:
             return self._next_chunk()
         if self._direct is not None:
+            if self._data_header_in_direct():
+                return self._next_chunk()
             self._spill_direct()
         avail = len(self._buf) - self._pos
         if avail < HEADER_SIZE:
