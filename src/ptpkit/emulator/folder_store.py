@@ -115,6 +115,20 @@ _PILLOW_FORMATS = frozenset(
 _PILLOW_EXTRA_EXTENSIONS = frozenset({".webp", ".avif"})
 
 
+def _rename_to_free_name(source: str, folder: str, name: str, is_dir: bool, doing: str) -> str:
+    """Rename ``source`` into ``folder`` as ``name``, or ``name (1)``… when that is taken."""
+    for candidate in _name_candidates(name, is_dir):
+        target = _join(folder, candidate)
+        if os.path.lexists(target):
+            continue
+        try:
+            Path(source).rename(target)
+        except OSError as exc:
+            raise StoreError(_os_error_code(exc), f"{doing}: {exc}") from exc
+        return target
+    raise StoreError(ResponseCode.StoreFull, f"no free name for {name!r}")
+
+
 def _current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
@@ -1317,16 +1331,7 @@ class FolderStore:
                 raise
             _remove_tree(old_path, frozenset())
             return target
-        for candidate in _name_candidates(name, is_dir):
-            target = _join(folder, candidate)
-            if os.path.lexists(target):
-                continue
-            try:
-                Path(old_path).rename(target)
-            except OSError as exc:
-                raise StoreError(_os_error_code(exc), f"moving: {exc}") from exc
-            return target
-        raise StoreError(ResponseCode.StoreFull, f"no free name for {name!r}")
+        return _rename_to_free_name(old_path, folder, name, is_dir, "moving")
 
     def _relocate(self, handle: int, new_path: str, dest: _Storage, parent: int) -> None:
         entry = self._entries[handle]
@@ -1412,16 +1417,7 @@ class FolderStore:
     def _place_any(self, temp: str, folder: str, name: str, is_dir: bool) -> str:
         if not is_dir:
             return self._place_file(temp, folder, name)
-        for candidate in _name_candidates(name, True):
-            target = _join(folder, candidate)
-            if os.path.lexists(target):
-                continue
-            try:
-                Path(temp).rename(target)
-            except OSError as exc:
-                raise StoreError(_os_error_code(exc), f"placing {name!r}: {exc}") from exc
-            return target
-        raise StoreError(ResponseCode.StoreFull, f"no free name for {name!r}")
+        return _rename_to_free_name(temp, folder, name, True, f"placing {name!r}")
 
     # -- captures -------------------------------------------------------------------------
 
