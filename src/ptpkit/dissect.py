@@ -859,7 +859,7 @@ class _Connection:
                 if phase.received > self.dissector.max_dataset_size:
                     phase.chunks, phase.too_big = None, True
                 else:
-                    phase.chunks.append(chunk.data)
+                    phase.chunks.append(bytes(chunk.data))  # bytes already: no copy
         if not chunk.last:
             return
         record = self.add_record(

@@ -20,7 +20,7 @@ from helpers import (
 
 from ptpkit.errors import DecodeError, RemoteProtocolError
 from ptpkit.proto.codes import PacketType
-from ptpkit.proto.framing import DEFAULT_MAX_PACKET_SIZE, DataChunk, PacketReader
+from ptpkit.proto.framing import DEFAULT_MAX_PACKET_SIZE, DataChunk, PacketReader, ReaderItem
 from ptpkit.proto.packets import Data, EndData, OperationRequest, ProbeRequest, UnknownPacket
 
 GOLDEN_IDS = [g.name for g in GOLDEN_PACKETS]
@@ -325,3 +325,86 @@ def test_data_then_control_in_one_feed() -> None:
         "OperationResponse",
     ]
     assert reader.packets_read == 4
+
+
+# -- borrowed buffers (no copy of data payloads) -----------------------------------------------
+
+#: A data phase big enough to cross many reads: Start Data, three Data packets, End Data,
+#: Response, then a Probe Request — written by hand, not by our encoder.
+_PAYLOADS = [bytes(range(256)) * 40, b"\x5a" * 7001, b"", b"tail-of-the-phase"]
+BORROW_STREAM = (
+    h("14000000 09000000 03000000")
+    + sum(map(len, _PAYLOADS)).to_bytes(8, "little")
+    + b"".join(data_header(10, 3, len(p)) + p for p in _PAYLOADS[:3])
+    + data_header(12, 3, len(_PAYLOADS[3]))
+    + _PAYLOADS[3]
+    + h("0e000000 07000000 0120 03000000")
+    + h("08000000 0d000000")
+)
+
+
+def _feed_borrowed(reader: PacketReader, pieces: list[bytes]) -> tuple[list[ReaderItem], int]:
+    """Feed each piece through one reused buffer, the way an asyncio BufferedProtocol
+    does: copied in, fed as a view, drained, then overwritten with garbage. Chunk data is
+    copied out while it is valid; returns the items and how many chunks were views."""
+    buf = bytearray(max(map(len, pieces)))
+    view = memoryview(buf)
+    items: list[ReaderItem] = []
+    borrowed = 0
+    for piece in pieces:
+        buf[: len(piece)] = piece
+        reader.feed(view[: len(piece)])
+        while (item := reader.next_item()) is not None:
+            if isinstance(item, DataChunk) and isinstance(item.data, memoryview):
+                borrowed += 1
+                item = DataChunk(
+                    item.packet_type,
+                    item.transaction_id,
+                    bytes(item.data),
+                    item.first,
+                    item.last,
+                    item.packet_length,
+                )
+            items.append(item)
+        buf[:] = b"\xee" * len(buf)  # the next read lands here
+    return items, borrowed
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_borrowed_feeds_survive_the_buffer_being_reused(seed: int) -> None:
+    rng = random.Random(seed)
+    cuts = [rng.randrange(1, len(BORROW_STREAM)) for _ in range(rng.randrange(1, 40))]
+    pieces = split_at(BORROW_STREAM, cuts)
+    plain = PacketReader()
+    expected = reassemble(feed_in_pieces(plain, pieces))
+    reader = PacketReader(borrow=True)
+    items, _ = _feed_borrowed(reader, pieces)
+    assert reassemble(items) == expected
+    assert [type(p).__name__ for p in expected][-2:] == ["OperationResponse", "ProbeRequest"]
+    assert reader.at_packet_boundary
+
+
+def test_borrowed_payload_pieces_are_views_not_copies() -> None:
+    # Cut inside the first Data payload: the rest of it arrives as reads of its own.
+    pieces = split_at(BORROW_STREAM, range(100, 10000, 1000))
+    reader = PacketReader(borrow=True)
+    items, borrowed = _feed_borrowed(reader, pieces)
+    assert borrowed >= 8
+    assert reassemble(items) == reassemble(feed_in_pieces(PacketReader(), pieces))
+
+
+def test_borrowed_feed_before_draining_is_refused() -> None:
+    reader = PacketReader(borrow=True)
+    reader.feed(data_header(10, 1, 100))
+    assert drain_reader(reader) == []
+    reader.feed(memoryview(bytearray(b"x" * 100 + h("08000000 0d000000"))))
+    chunk = reader.next_item()  # the payload; the Probe Request is still in the view
+    assert isinstance(chunk, DataChunk) and chunk.last
+    with pytest.raises(RuntimeError):
+        reader.feed(memoryview(bytearray(b"y" * 10)))
+
+
+def test_without_borrowing_chunks_are_bytes() -> None:
+    reader = PacketReader()
+    items = feed_in_pieces(reader, split_at(BORROW_STREAM, range(100, 10000, 1000)))
+    assert all(isinstance(i.data, bytes) for i in items if isinstance(i, DataChunk))

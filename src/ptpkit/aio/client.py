@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import fnmatch
+import io
 import logging
 import os
 import re
@@ -505,6 +506,7 @@ class _Transaction:
         "sink",
         "tid",
         "total",
+        "views_ok",
     )
 
     def __init__(
@@ -514,11 +516,16 @@ class _Transaction:
         future: asyncio.Future[ResponseReceived],
         sink: Callable[[bytes], object] | None,
         progress: ProgressCallback | None,
+        *,
+        views_ok: bool = False,
     ) -> None:
         self.code = code
         self.params = params
         self.future = future
         self.sink = sink
+        # The sink consumes each chunk during the call (a file's write): it may be given a
+        # view of the receive buffer instead of a copy.
+        self.views_ok = views_ok
         self.progress = progress
         self.chunks: list[bytes] = []
         self.received = 0
@@ -588,6 +595,7 @@ class Camera:
             response_timeout=response_timeout,
             probe_interval=probe_interval,
             probe_timeout=probe_timeout,
+            borrow_data=True,  # every event is handled before the next read (_after_input)
         )
         self._handshake_timeout = handshake_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -862,16 +870,20 @@ class Camera:
             _log.debug("the camera cancelled transaction %d", event.transaction_id)
         # ProbeReceived: the core has already queued the Probe Response.
 
-    def _on_txn_data(self, txn: _Transaction, data: bytes) -> None:
+    def _on_txn_data(self, txn: _Transaction, data: bytes | memoryview) -> None:
         if txn.error is not None:
             return
         txn.received += len(data)
         sink = txn.sink
         try:
+            # data may be a view of the receive buffer, reused by the next read: kept or
+            # handed to a callable of the caller's, it is copied first.
             if sink is None:
-                txn.chunks.append(data)
+                txn.chunks.append(bytes(data))
+            elif txn.views_ok:
+                sink(cast(bytes, data))  # bytes-like: all a file's write needs
             else:
-                sink(data)
+                sink(bytes(data))
             if txn.progress is not None:
                 txn.progress(txn.received, txn.total)
         except Exception as exc:  # a full disk, a failing callback: cancel, keep the session
@@ -1010,7 +1022,7 @@ class Camera:
             self._check_usable()
             write = None if sink is None else _sink_callable(sink)
             future: asyncio.Future[ResponseReceived] = self._loop.create_future()
-            txn = _Transaction(code, params, future, write, progress)
+            txn = _Transaction(code, params, future, write, progress, views_ok=_takes_views(sink))
             self._txn = txn
             debug = _log.isEnabledFor(logging.DEBUG)
             try:
@@ -2068,6 +2080,12 @@ def _timeout_error(
 
 def _hex_params(params: Sequence[int]) -> str:
     return ", ".join(f"0x{p:X}" for p in params)
+
+
+def _takes_views(sink: Sink | None) -> bool:
+    """Whether ``sink`` is done with each chunk when its call returns: a binary file (its
+    ``write`` copies or writes at once), or an object saying so with ``takes_views``."""
+    return isinstance(sink, io.IOBase) or getattr(sink, "takes_views", False) is True
 
 
 def _sink_callable(sink: Sink) -> Callable[[bytes], object]:

@@ -127,10 +127,13 @@ class DataPhaseStarted:
 
 @dataclass(frozen=True, slots=True)
 class DataReceived:
-    """A piece of a data phase's payload, handed on as it arrives."""
+    """A piece of a data phase's payload, handed on as it arrives.
+
+    With a session made with ``borrow_data=True`` the data may be a ``memoryview`` of the
+    receive buffer, valid only until ``next_event()`` returns ``None``."""
 
     transaction_id: int
-    data: bytes = field(repr=False)
+    data: bytes | memoryview = field(repr=False)
 
 
 @dataclass(frozen=True, slots=True)

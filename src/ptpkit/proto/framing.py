@@ -9,6 +9,13 @@ one piece) and hands out, in order:
 * :class:`DataChunk` pieces of Data / End Data payloads, as soon as bytes arrive, so a
   4 GiB data phase passes through with memory bounded by what one ``feed`` brings.
 
+With ``borrow=True`` the payload bytes of a data phase are not copied: a chunk's ``data``
+may be a ``memoryview`` of the very buffer given to :meth:`PacketReader.feed`, valid
+until :meth:`PacketReader.next_item` next returns ``None`` — at which point the reader
+holds no reference to that buffer any more (an unfinished header is copied out), so the
+caller may read the next bytes into it. This is how a download reaches the disk with no
+copy in Python; the adapter that borrows must consume each chunk before asking for more.
+
 Each byte is looked at once: the reader keeps an offset into its buffer and never
 rescans. It never touches a socket; the I/O adapter feeds it.
 """
@@ -40,7 +47,7 @@ class DataChunk:
 
     packet_type: int
     transaction_id: int
-    data: bytes = field(repr=False)
+    data: bytes | memoryview = field(repr=False)
     first: bool
     last: bool
     packet_length: int
@@ -57,6 +64,7 @@ class PacketReader:
     """Incremental PTP/IP packet splitter for one TCP connection."""
 
     __slots__ = (
+        "_borrow",
         "_buf",
         "_closed",
         "_data_left",
@@ -71,8 +79,11 @@ class PacketReader:
         "packets_read",
     )
 
-    def __init__(self, *, max_packet_size: int = DEFAULT_MAX_PACKET_SIZE) -> None:
+    def __init__(
+        self, *, max_packet_size: int = DEFAULT_MAX_PACKET_SIZE, borrow: bool = False
+    ) -> None:
         self.max_packet_size = max_packet_size
+        self._borrow = borrow
         self._buf = bytearray()
         self._pos = 0
         # Inside a Data/End Data payload: its type, TID, and bytes still to come.
@@ -84,8 +95,9 @@ class PacketReader:
         self._closed = False
         self.packets_read = 0
         # Bytes fed while inside a data payload with nothing else buffered are kept as
-        # they came (no copy into _buf): the common case of a big data phase.
-        self._direct: bytes | None = None
+        # they came (no copy into _buf): the common case of a big data phase. Borrowed,
+        # they may be a view of the caller's buffer.
+        self._direct: bytes | memoryview | None = None
         self._direct_pos = 0
 
     # -- input ----------------------------------------------------------------------
@@ -95,9 +107,16 @@ class PacketReader:
             self._closed = True
             return
         if self._direct is not None:
+            if self._borrow:
+                # The caller may already have overwritten those bytes: refuse rather
+                # than pass on corrupt data.
+                raise RuntimeError("PacketReader.feed() before next_item() returned None")
             self._spill_direct()
         if self._data_type and self._pos == len(self._buf):
-            self._direct = data if isinstance(data, bytes) else bytes(data)
+            if self._borrow:
+                self._direct = data if isinstance(data, (bytes, memoryview)) else memoryview(data)
+            else:
+                self._direct = data if isinstance(data, bytes) else bytes(data)
             self._direct_pos = 0
             return
         if self._pos >= _COMPACT_AT and self._pos * 2 >= len(self._buf):

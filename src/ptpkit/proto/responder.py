@@ -97,12 +97,14 @@ class ResponderSession(SessionBase):
         probe_interval: float | None = None,
         probe_timeout: float = 10.0,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
+        borrow_data: bool = False,
     ) -> None:
         super().__init__(
             handshake_timeout=handshake_timeout,
             probe_interval=probe_interval,
             probe_timeout=probe_timeout,
             max_packet_size=max_packet_size,
+            borrow_data=borrow_data,
         )
         self.connection_number = connection_number
         self.guid = guid

@@ -73,15 +73,18 @@ class SessionBase:
         probe_interval: float | None,
         probe_timeout: float,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
+        borrow_data: bool = False,
     ) -> None:
+        # borrow_data: DataReceived.data may be a memoryview of the buffer given to
+        # receive_data(), valid until next_event() returns None (see PacketReader).
         self.link = LinkState.AWAIT_INIT_COMMAND_REQUEST
         self.transaction = TransactionState.IDLE
         self.handshake_timeout = handshake_timeout
         self.probe_interval = probe_interval
         self.probe_timeout = probe_timeout
         self._readers = {
-            Channel.COMMAND: PacketReader(max_packet_size=max_packet_size),
-            Channel.EVENT: PacketReader(max_packet_size=max_packet_size),
+            Channel.COMMAND: PacketReader(max_packet_size=max_packet_size, borrow=borrow_data),
+            Channel.EVENT: PacketReader(max_packet_size=max_packet_size, borrow=borrow_data),
         }
         self._readable: deque[Channel] = deque()
         self._eof: set[Channel] = set()
