@@ -72,10 +72,9 @@ async def partial_download(camera: Any, obj: Any, dest: Path, chunk: int) -> int
     size = obj.size
     done = 0
     with dest.open("wb") as out:
-        write = out.write
         while done < size:
             want = min(chunk, size - done)
-            got = await camera.get_partial_object(obj.handle, done, want, write)
+            got = await camera.get_partial_object(obj.handle, done, want, out)
             if got <= 0:
                 break
             done += got
