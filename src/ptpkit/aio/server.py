@@ -81,6 +81,7 @@ _WRITE_HIGH_WATER = 4 << 20
 #: Back-off while os.sendfile finds the socket full and the loop has no sendfile.
 _SOCKET_FULL_WAIT_MIN = 0.0002
 _SOCKET_FULL_WAIT_MAX = 0.01
+_SOCKET_FULL_WAIT_BOUND = 0.25  # waiting for room in the socket: look at the link again
 _ZEROS = bytes(64 << 10)
 #: Data packets up to this size go out as one write (one TCP segment on loopback, which is
 #: what tshark needs to decode them); bigger ones are header + zero-copy payload.
@@ -434,6 +435,10 @@ class _Link(InitiatorLink, Generic[S]):
         self._cmd_busy = False  # a Data packet's payload is being written
         self._held: list[bytes] = []
         self._region: FileRegion | None = None  # the file of a data-in phase under way
+        # A duplicate of the command socket's descriptor, to wait for room in the socket
+        # during os.sendfile on loops without loop.sendfile (uvloop will not watch a
+        # descriptor its transport owns); closed with the link.
+        self._write_fd: int | None = None
 
     # -- input ----------------------------------------------------------------------
     def received(self, channel: Channel, data: bytes) -> None:
@@ -477,7 +482,7 @@ class _Link(InitiatorLink, Generic[S]):
         if isinstance(event, OperationRequested):
             self._begin_operation(event)
         elif isinstance(event, DataReceived):
-            self._sink_write(event.data)
+            self._sink_write(bytes(event.data))  # bytes already (no borrowing): no copy
         elif isinstance(event, DataPhaseEnded):
             self._sink_finish()
         elif isinstance(event, DataPhaseStarted):
@@ -768,11 +773,15 @@ class _Link(InitiatorLink, Generic[S]):
                         self.server.loop_sendfile = False  # e.g. uvloop: no loop.sendfile
                 else:
                     # The socket is full and the loop cannot wait for it on our behalf
-                    # (uvloop): give it a moment to drain, backing off while it stays full.
+                    # (uvloop): wait until it has room, or where even that is not
+                    # possible give it a moment to drain, backing off while it stays full.
                     if transport.is_closing() or self.closed:
                         raise _Closed
-                    await asyncio.sleep(wait)
-                    wait = _SOCKET_FULL_WAIT_MIN if sent else min(wait * 2, _SOCKET_FULL_WAIT_MAX)
+                    if not await self._wait_writable(transport):
+                        await asyncio.sleep(wait)
+                        wait = (
+                            _SOCKET_FULL_WAIT_MIN if sent else min(wait * 2, _SOCKET_FULL_WAIT_MAX)
+                        )
         if done < count and not eof:
             file.seek(offset + done)
             while done < count:
@@ -787,6 +796,48 @@ class _Link(InitiatorLink, Generic[S]):
             pad = min(count - done, len(_ZEROS))
             self.cmd.write(_ZEROS[:pad])
             done += pad
+
+    async def _wait_writable(self, transport: asyncio.Transport) -> bool:
+        """Wait (up to a bound, so that a closing link is noticed) until the command
+        socket has room; False when the loop cannot watch it for us."""
+        fd = self._write_fd
+        if fd is None:
+            sock = transport.get_extra_info("socket")
+            if sock is None or not self.server.watch_dup_fd:
+                return False
+            try:
+                fd = self._write_fd = os.dup(sock.fileno())
+            except (OSError, ValueError):
+                self.server.watch_dup_fd = False
+                return False
+        loop = self.loop
+        ready: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        try:
+            loop.add_writer(fd, wake)
+        except (OSError, RuntimeError, NotImplementedError, ValueError):
+            self.server.watch_dup_fd = False
+            return False
+        bound = loop.call_later(_SOCKET_FULL_WAIT_BOUND, wake)
+        try:
+            await ready
+        finally:
+            bound.cancel()
+            if self._write_fd == fd:  # not closed (and its number reused) meanwhile
+                loop.remove_writer(fd)
+        return True
+
+    def _close_write_fd(self) -> None:
+        fd, self._write_fd = self._write_fd, None
+        if fd is not None:
+            with contextlib.suppress(Exception):
+                self.loop.remove_writer(fd)
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
     def _sendfile_now(
         self, transport: asyncio.Transport, file: BinaryIO, offset: int, count: int
@@ -920,6 +971,7 @@ class _Link(InitiatorLink, Generic[S]):
             region, self._region = self._region, None
             with contextlib.suppress(OSError):
                 region.file.close()
+        self._close_write_fd()  # before the transports close: the socket must not linger
         for conn in (self.cmd, self.evt):
             if conn is not None:
                 conn.close(abort=abort and not graceful)
@@ -946,6 +998,7 @@ class PtpipServer(Generic[S]):
         self.options = options or ServerOptions()
         self.use_sendfile = self.options.use_sendfile
         self.loop_sendfile = True  # False once the loop turns out to lack loop.sendfile
+        self.watch_dup_fd = True  # False once the loop turns out unable to watch a dup'd fd
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._links: dict[int, _Link[S]] = {}
