@@ -36,6 +36,8 @@ from ptpkit.proto.packets import (
     StartData,
     UnknownPacket,
     decode_packet,
+    decode_payload,
+    decode_payload_at,
 )
 
 u16 = st.integers(0, 0xFFFF)
@@ -95,6 +97,32 @@ def test_round_trip_through_the_reader_in_any_split(
     reader = PacketReader()
     assert reassemble(feed_in_pieces(reader, split_at(stream, cuts))) == packets
     assert reader.buffered == 0
+
+
+@given(
+    ptype=st.one_of(st.sampled_from(sorted(PACKET_CLASSES)), st.integers(0, 20)),
+    payload=st.one_of(payloads, st.builds(lambda p: p.encode()[8:], any_packet)),
+    before=st.binary(max_size=12),
+    after=st.binary(max_size=12),
+)
+def test_decoding_in_place_is_decoding_a_copy(
+    ptype: int, payload: bytes, before: bytes, after: bytes
+) -> None:
+    """The framing decodes the hot packets straight from its buffer: the same packet, or
+    the same error, as decode_payload gives for the payload alone."""
+    buffer = bytearray(before + payload + after)
+    start, end = len(before), len(before) + len(payload)
+    try:
+        expected: Any = decode_payload(ptype, payload)
+    except DecodeError as exc:
+        expected = type(exc)
+    try:
+        got: Any = decode_payload_at(ptype, buffer, start, end)
+    except DecodeError as exc:
+        got = type(exc)
+    assert got == expected
+    if not isinstance(got, type):
+        assert hash(got) == hash(expected)
 
 
 # -- garbage --------------------------------------------------------------------------------------
@@ -207,6 +235,7 @@ INITIATOR_MOVES: list[Callable[[Any], object]] = [
 ]
 RESPONDER_MOVES: list[Callable[[Any], object]] = [
     lambda s: s.send_response(ResponseCode.OK),
+    lambda s: s.answer(ResponseCode.OK, (1,), b"xy", 0.0),
     lambda s: s.start_data_in(2, 0.0),
     lambda s: s.send_data(b"x", 0.0),
     lambda s: s.send_event(EventCode.ObjectAdded, (1,)),

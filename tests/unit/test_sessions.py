@@ -510,6 +510,59 @@ def test_zero_length_data_in(opened: SessionPair) -> None:
     assert pair.initiator.send_request(Op.GetNumObjects, now=0.0) == tid + 1
 
 
+@pytest.mark.parametrize("data", [b"hello", b""])
+def test_answer_queues_the_whole_data_in_phase_and_response_as_one_piece(
+    opened: SessionPair, data: bytes
+) -> None:
+    pair = opened
+    tid = pair.initiator.send_request(Op.GetObjectInfo, (7,), now=0.0)
+    pair.pump()
+    assert pair.events(RESP)[0] == OperationRequested(Op.GetObjectInfo, tid, (7,), 1, False)
+    pair.responder.answer(OK, (3,), data, now=0.0)
+    queued = pair.responder.data_to_send()
+    # One piece: Start Data, End Data with the payload, Operation Response (hand-packed).
+    assert queued == [
+        (CMD, raw_start_data(tid, len(data)) + raw_end_data(tid, data) + raw_response(OK, tid, 3))
+    ]
+    assert pair.responder.transaction is TransactionState.IDLE
+    pair.inject(INIT, CMD, queued[0][1])
+    expected = [DataPhaseStarted(tid, len(data))]
+    expected += [DataReceived(tid, data)] if data else []
+    expected += [DataPhaseEnded(tid, len(data)), ResponseReceived(OK, tid, (3,))]
+    assert pair.events(INIT) == expected
+    # The session goes on.
+    assert pair.initiator.send_request(Op.GetNumObjects, now=0.0) == tid + 1
+
+
+def test_answer_without_data_is_a_response(opened: SessionPair) -> None:
+    pair = opened
+    tid = pair.initiator.send_request(Op.DeleteObject, (7, 0), now=0.0)
+    pair.pump()
+    pair.responder.answer(ResponseCode.AccessDenied)
+    assert pair.responder.data_to_send() == [(CMD, raw_response(ResponseCode.AccessDenied, tid))]
+
+
+def test_answer_refuses_what_it_cannot_send(opened: SessionPair) -> None:
+    pair = opened
+    with pytest.raises(LocalProtocolError):  # no transaction under way
+        pair.responder.answer(OK, (), b"x")
+    pair.initiator.send_request(Op.GetObjectInfo, (7,), now=0.0)
+    pair.pump()
+    with pytest.raises(LocalProtocolError):  # a parameter out of range: nothing changes
+        pair.responder.answer(OK, (1 << 32,), b"x")
+    with pytest.raises(LocalProtocolError):  # six parameters
+        pair.responder.answer(OK, (1, 2, 3, 4, 5, 6), b"x")
+    assert pair.responder.transaction is TransactionState.REQUESTED
+    assert pair.responder.data_to_send() == []
+    pair.responder.answer(OK, (), b"x")
+    pair.pump()
+    # A data-out operation's data comes from the initiator.
+    pair.initiator.send_request(Op.SendObject, data_out_length=1, now=0.0)
+    pair.pump()
+    with pytest.raises(LocalProtocolError):
+        pair.responder.answer(OK, (), b"x")
+
+
 @pytest.mark.parametrize("trailing_end", [False, True])
 def test_data_in_complete_in_data_packets(opened: SessionPair, trailing_end: bool) -> None:
     """A responder that sends every byte in Data packets, then an empty End Data or none."""

@@ -277,16 +277,3 @@ class Buffer:
 def pack_header(length: int, ptype: int) -> bytes:
     """The 8-byte PTP/IP header, for hot paths that frame payloads without a Buffer."""
     return _HEADER.pack(length, ptype)
-
-
-def unpack_header(data: bytes | bytearray | memoryview, offset: int = 0) -> tuple[int, int]:
-    """(length, type) from 8 bytes at ``offset``; the caller checks there are 8."""
-    return _HEADER.unpack_from(data, offset)
-
-
-def pack_u32(value: int) -> bytes:
-    return _U32.pack(value)
-
-
-def unpack_u32(data: bytes | bytearray | memoryview, offset: int = 0) -> int:
-    return _u32_from(data, offset)[0]

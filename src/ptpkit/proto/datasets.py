@@ -43,6 +43,7 @@ from typing import NamedTuple, TypeAlias
 from ptpkit.errors import BufferReadError, DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer, Fields
 from ptpkit.proto.codes import DataType, FormFlag
+from ptpkit.proto.records import unchecked_builder
 
 __all__ = [
     "MAX_STRING_UNITS",
@@ -649,45 +650,20 @@ def _object_info_ints(info: ObjectInfo) -> tuple[int, ...]:
     )
 
 
+# Decoded fields fit by construction (15 unsigned integers of their wire widths, then
+# strings): a listing decodes thousands of ObjectInfos, built without re-checking them.
+_build_object_info = unchecked_builder(ObjectInfo)
+
+
 def pull_object_info(buf: Buffer) -> ObjectInfo:
     """Everything up to Filename is required; the dates and keywords may be missing."""
-    (
-        storage_id,
-        object_format,
-        protection_status,
-        object_compressed_size,
-        thumb_format,
-        thumb_compressed_size,
-        thumb_pix_width,
-        thumb_pix_height,
-        image_pix_width,
-        image_pix_height,
-        image_bit_depth,
-        parent_object,
-        association_type,
-        association_desc,
-        sequence_number,
-    ) = buf.pull_fields(_OBJECT_INFO_FIXED)
-    return ObjectInfo(
-        storage_id=storage_id,
-        object_format=object_format,
-        protection_status=protection_status,
-        object_compressed_size=object_compressed_size,
-        thumb_format=thumb_format,
-        thumb_compressed_size=thumb_compressed_size,
-        thumb_pix_width=thumb_pix_width,
-        thumb_pix_height=thumb_pix_height,
-        image_pix_width=image_pix_width,
-        image_pix_height=image_pix_height,
-        image_bit_depth=image_bit_depth,
-        parent_object=parent_object,
-        association_type=association_type,
-        association_desc=association_desc,
-        sequence_number=sequence_number,
-        filename=pull_string(buf),
-        capture_date=_optional_string(buf),
-        modification_date=_optional_string(buf),
-        keywords=_optional_string(buf),
+    ints = buf.pull_fields(_OBJECT_INFO_FIXED)  # StorageID … SequenceNumber, in field order
+    return _build_object_info(
+        *ints,
+        pull_string(buf),  # filename
+        _optional_string(buf),  # capture_date
+        _optional_string(buf),  # modification_date
+        _optional_string(buf),  # keywords
     )
 
 

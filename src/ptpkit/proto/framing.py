@@ -26,14 +26,18 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from ptpkit.errors import DecodeError, RemoteProtocolError
-from ptpkit.proto.buffer import unpack_header, unpack_u32
+from ptpkit.proto.buffer import Fields
 from ptpkit.proto.codes import PacketType
-from ptpkit.proto.packets import HEADER_SIZE, Packet, decode_payload
+from ptpkit.proto.packets import HEADER_SIZE, Packet, decode_payload_at
 
 __all__ = ["DEFAULT_MAX_PACKET_SIZE", "DataChunk", "PacketReader", "ReaderItem"]
 
 DEFAULT_MAX_PACKET_SIZE = 1 << 20
-_DATA_TYPES = (int(PacketType.Data), int(PacketType.EndData))
+_END_DATA = int(PacketType.EndData)
+# Read on every packet: the struct methods themselves, no Python call in between.
+_unpack_header = Fields("II").unpack_from  # length, type
+_unpack_data_head = Fields("III").unpack_from  # length, type, TransactionID
+_DATA_TYPES = (int(PacketType.Data), _END_DATA)
 _COMPACT_AT = 1 << 16
 
 
@@ -54,7 +58,7 @@ class DataChunk:
 
     @property
     def is_end_data(self) -> bool:
-        return self.packet_type == PacketType.EndData
+        return self.packet_type == _END_DATA
 
 
 ReaderItem = Union[Packet, DataChunk]
@@ -133,10 +137,10 @@ class PacketReader:
         pos = self._direct_pos
         if len(direct) - pos < HEADER_SIZE + 4:
             return False
-        length, ptype = unpack_header(direct, pos)
+        length, ptype, tid = _unpack_data_head(direct, pos)
         if ptype not in _DATA_TYPES or length < HEADER_SIZE + 4:
             return False  # the general path below handles (or rejects) it
-        self._data_tid = unpack_u32(direct, pos + HEADER_SIZE)
+        self._data_tid = tid
         self._data_type = ptype
         self._data_left = length - HEADER_SIZE - 4
         self._data_length = length
@@ -181,12 +185,14 @@ class PacketReader:
             if self._data_header_in_direct():
                 return self._next_chunk()
             self._spill_direct()
-        avail = len(self._buf) - self._pos
+        buf = self._buf
+        pos = self._pos
+        avail = len(buf) - pos
         if avail < HEADER_SIZE:
             if self._closed:
                 self._check_eof(avail)
             return None
-        length, ptype = unpack_header(self._buf, self._pos)
+        length, ptype = _unpack_header(buf, pos)
         if length < HEADER_SIZE:
             raise DecodeError(f"packet length {length} is below the 8-byte header")
         if ptype in _DATA_TYPES:
@@ -195,12 +201,19 @@ class PacketReader:
             if avail < HEADER_SIZE + 4:
                 self._check_eof(avail)
                 return None
-            self._data_tid = unpack_u32(self._buf, self._pos + HEADER_SIZE)
+            self._data_tid = tid = _unpack_data_head(buf, pos)[2]
+            pos += HEADER_SIZE + 4
+            size = length - HEADER_SIZE - 4
+            if avail >= length:  # the whole packet is here: one chunk, first and last
+                self._pos = pos + size
+                self.packets_read += 1
+                data = bytes(memoryview(buf)[pos : pos + size])
+                return DataChunk(ptype, tid, data, True, True, length)
             self._data_type = ptype
-            self._data_left = length - HEADER_SIZE - 4
+            self._data_left = size
             self._data_length = length
             self._data_started = False
-            self._pos += HEADER_SIZE + 4
+            self._pos = pos
             return self._next_chunk()
         if length > self.max_packet_size:
             raise RemoteProtocolError(
@@ -210,12 +223,10 @@ class PacketReader:
         if avail < length:
             self._check_eof(avail)
             return None
-        start = self._pos + HEADER_SIZE
-        end = self._pos + length
-        payload = bytes(memoryview(self._buf)[start:end])
-        self._pos = end
+        start = self._pos
+        self._pos = end = start + length
         self.packets_read += 1
-        return decode_payload(ptype, payload)
+        return decode_payload_at(ptype, self._buf, start + HEADER_SIZE, end)
 
     def _next_chunk(self) -> DataChunk | None:
         direct = self._direct

@@ -41,10 +41,10 @@ from ptpkit.proto.packets import (
     InitEventAck,
     InitEventRequest,
     InitFail,
-    OperationRequest,
     OperationResponse,
     Packet,
     StartData,
+    request_packet,
 )
 from ptpkit.proto.session import SessionBase
 from ptpkit.proto.state import LinkState, TransactionState
@@ -59,6 +59,7 @@ class InitiatorSession(SessionBase):
 
     role = Role.INITIATOR
     peer = Role.RESPONDER
+    _sending = TransactionState.DATA_OUT
 
     def __init__(
         self,
@@ -99,7 +100,18 @@ class InitiatorSession(SessionBase):
             self._handshake_deadline = now + self.handshake_timeout
 
     def _on_role_packet(self, channel: Channel, packet: Packet) -> None:
-        if isinstance(packet, InitCommandAck):
+        # The packets of every transaction first.
+        if isinstance(packet, OperationResponse):
+            self._on_response(packet)
+        elif isinstance(packet, StartData):
+            if self._data_out and self.transaction is not TransactionState.CANCELLED:
+                raise RemoteProtocolError("the responder sent Start Data for a data-out operation")
+            self._on_start_data(packet)
+        elif isinstance(packet, Event):
+            if self.link is not LinkState.READY:
+                raise RemoteProtocolError("Event before the handshake completed")
+            self._events.append(EventReceived(packet.code, packet.transaction_id, packet.params))
+        elif isinstance(packet, InitCommandAck):
             self._link_step(packet.type, Role.RESPONDER)
             self.connection_number = packet.connection_number
             self.responder_guid = packet.guid
@@ -125,36 +137,30 @@ class InitiatorSession(SessionBase):
             self._link_step(packet.type, Role.RESPONDER)
             self._handshake_deadline = None
             self._events.append(InitFailed(packet.reason, channel))
-        elif isinstance(packet, Event):
-            if self.link is not LinkState.READY:
-                raise RemoteProtocolError("Event before the handshake completed")
-            self._events.append(EventReceived(packet.code, packet.transaction_id, packet.params))
-        elif isinstance(packet, StartData):
-            if self._data_out and self.transaction is not TransactionState.CANCELLED:
-                raise RemoteProtocolError("the responder sent Start Data for a data-out operation")
-            self._on_start_data(packet)
-        elif isinstance(packet, OperationResponse):
-            self._on_response(packet)
         else:  # pragma: no cover - check_channel rejects everything else first
             raise RemoteProtocolError(f"unexpected {type(packet).__name__}")
 
     def _on_response(self, packet: OperationResponse) -> None:
         if self.link is not LinkState.READY:
             raise RemoteProtocolError("Operation Response before the handshake completed")
-        self._check_tid(packet.transaction_id, "Operation Response")
+        tid = packet.transaction_id
+        if tid != self.transaction_id:
+            self._check_tid(tid, "Operation Response")  # raises
         self._tx_step(PacketType.OperationResponse, Role.RESPONDER)
-        if self._operation == OperationCode.OpenSession and packet.code in (
+        code = packet.code
+        operation = self._operation
+        if operation == OperationCode.OpenSession and code in (
             ResponseCode.OK,
             ResponseCode.SessionAlreadyOpen,
         ):
             self.session_open = True
             self._next_tid = 1
-        elif self._operation == OperationCode.CloseSession and packet.code == ResponseCode.OK:
+        elif operation == OperationCode.CloseSession and code == ResponseCode.OK:
             self.session_open = False
-        self._trailing_end_tid = self.transaction_id
+        self._trailing_end_tid = tid
         self.transaction_id = None
         self._data_total = None
-        self._events.append(ResponseReceived(packet.code, packet.transaction_id, packet.params))
+        self._events.append(ResponseReceived(code, tid, packet.params))
 
     # -- transactions -------------------------------------------------------------------
     def send_request(
@@ -185,9 +191,9 @@ class InitiatorSession(SessionBase):
         phase = (
             DataPhaseInfo.DataOut if data_out_length is not None else DataPhaseInfo.NoDataOrDataIn
         )
-        request = OperationRequest(phase, code, tid, tuple(params))
+        request = request_packet(phase, code, tid, tuple(params))  # raises before any change
         self._tx_step(PacketType.OperationRequest, self.role)
-        self._emit(Channel.COMMAND, request)
+        self._out.append((Channel.COMMAND, request))
         self.transaction_id = tid
         self._operation = code
         self._data_out = data_out_length is not None

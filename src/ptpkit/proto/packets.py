@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar, Union
 from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer, Fields, pack_header
 from ptpkit.proto.codes import PROTOCOL_VERSION_1_0, PacketType
+from ptpkit.proto.records import unchecked_builder
 
 __all__ = [
     "DATA_LENGTH_UNKNOWN",
@@ -40,8 +41,13 @@ __all__ = [
     "ProbeResponse",
     "StartData",
     "UnknownPacket",
+    "data_header_packet",
     "decode_packet",
     "decode_payload",
+    "decode_payload_at",
+    "request_packet",
+    "response_packet",
+    "start_data_packet",
 ]
 
 HEADER_SIZE = 8
@@ -127,6 +133,46 @@ _CODE_PAYLOADS = tuple(Fields("HI" + "I" * n) for n in range(MAX_OPERATION_PARAM
 _CODE_PACKETS = tuple(Fields("IIHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
 _START_DATA_PAYLOAD = Fields("IQ")
 _START_DATA_PACKET = Fields("IIIQ")
+_DATA_HEADER = Fields("III")  # length, type, TransactionID: a Data / End Data packet's head
+
+
+# The hot packets as bytes, straight from their fields: the sessions queue these without
+# building a packet object first, and the classes' encode() uses them too. Fields.pack
+# refuses a value that does not fit (LocalProtocolError), as validation on construction would.
+def request_packet(
+    data_phase: int, code: int, transaction_id: int, params: tuple[int, ...]
+) -> bytes:
+    """A whole Operation Request packet (type 6)."""
+    if len(params) > MAX_OPERATION_PARAMS:
+        raise LocalProtocolError(
+            f"OperationRequest takes at most {MAX_OPERATION_PARAMS} parameters, got {len(params)}"
+        )
+    fields = _REQUEST_PACKETS[len(params)]
+    return fields.pack(
+        fields.size, PacketType.OperationRequest, data_phase, code, transaction_id, *params
+    )
+
+
+def response_packet(code: int, transaction_id: int, params: tuple[int, ...]) -> bytes:
+    """A whole Operation Response packet (type 7)."""
+    if len(params) > MAX_OPERATION_PARAMS:
+        raise LocalProtocolError(
+            f"OperationResponse takes at most {MAX_OPERATION_PARAMS} parameters, got {len(params)}"
+        )
+    fields = _CODE_PACKETS[len(params)]
+    return fields.pack(fields.size, PacketType.OperationResponse, code, transaction_id, *params)
+
+
+def start_data_packet(transaction_id: int, total_length: int) -> bytes:
+    """A whole Start Data packet (type 9)."""
+    fields = _START_DATA_PACKET
+    return fields.pack(fields.size, PacketType.StartData, transaction_id, total_length)
+
+
+def data_header_packet(payload_length: int, ptype: int, transaction_id: int) -> bytes:
+    """The 12 bytes before the payload of a Data (10) or End Data (12) packet."""
+    fields = _DATA_HEADER
+    return fields.pack(fields.size + payload_length, ptype, transaction_id)
 
 
 class _PacketBase:
@@ -292,10 +338,7 @@ class OperationRequest(_PacketBase):
         buf.push_fields(fields, self.data_phase, self.code, self.transaction_id, *self.params)
 
     def encode(self) -> bytes:
-        fields = _REQUEST_PACKETS[len(self.params)]
-        return fields.pack(
-            fields.size, self.type, self.data_phase, self.code, self.transaction_id, *self.params
-        )
+        return request_packet(self.data_phase, self.code, self.transaction_id, self.params)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> OperationRequest:
@@ -323,8 +366,7 @@ class OperationResponse(_PacketBase):
         )
 
     def encode(self) -> bytes:
-        fields = _CODE_PACKETS[len(self.params)]
-        return fields.pack(fields.size, self.type, self.code, self.transaction_id, *self.params)
+        return response_packet(self.code, self.transaction_id, self.params)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> OperationResponse:
@@ -385,8 +427,7 @@ class StartData(_PacketBase):
         buf.push_fields(_START_DATA_PAYLOAD, self.transaction_id, self.total_length)
 
     def encode(self) -> bytes:
-        fields = _START_DATA_PACKET
-        return fields.pack(fields.size, self.type, self.transaction_id, self.total_length)
+        return start_data_packet(self.transaction_id, self.total_length)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> StartData:
@@ -546,6 +587,67 @@ def decode_payload(ptype: int, payload: bytes | bytearray | memoryview) -> Packe
     packet = cls.pull_payload(buf)
     buf.check_end(cls.__name__)
     return packet  # type: ignore[return-value]
+
+
+# -- the hot packets, straight from the receive buffer -----------------------------------------
+# Every transaction brings an Operation Request or Response and most a Start Data: these
+# are read in place, in one struct step, and built without __post_init__, whose checks a
+# value unpacked from a u16/u32/u64 field always passes (only the parameter count can be
+# wrong, and is checked here). Anything irregular takes decode_payload, which says what.
+_build_request = unchecked_builder(OperationRequest)
+_build_response = unchecked_builder(OperationResponse)
+_build_event = unchecked_builder(Event)
+_build_start_data = unchecked_builder(StartData)
+
+
+def _request_at(data: bytes | bytearray, start: int, size: int) -> OperationRequest | None:
+    count, odd = divmod(size - 10, 4)
+    if size < 10 or odd or count > MAX_OPERATION_PARAMS:
+        return None
+    v = _REQUEST_PAYLOADS[count].unpack_from(data, start)
+    return _build_request(v[0], v[1], v[2], v[3:])
+
+
+def _response_at(data: bytes | bytearray, start: int, size: int) -> OperationResponse | None:
+    count, odd = divmod(size - 6, 4)
+    if size < 6 or odd or count > MAX_OPERATION_PARAMS:
+        return None
+    v = _CODE_PAYLOADS[count].unpack_from(data, start)
+    return _build_response(v[0], v[1], v[2:])
+
+
+def _event_at(data: bytes | bytearray, start: int, size: int) -> Event | None:
+    count, odd = divmod(size - 6, 4)
+    if size < 6 or odd or count > MAX_EVENT_PARAMS:
+        return None
+    v = _CODE_PAYLOADS[count].unpack_from(data, start)
+    return _build_event(v[0], v[1], v[2:])
+
+
+def _start_data_at(data: bytes | bytearray, start: int, size: int) -> StartData | None:
+    if size != _START_DATA_PAYLOAD.size:
+        return None
+    tid, total = _START_DATA_PAYLOAD.unpack_from(data, start)
+    return _build_start_data(tid, total)
+
+
+_DECODE_AT = {
+    int(PacketType.OperationRequest): _request_at,
+    int(PacketType.OperationResponse): _response_at,
+    int(PacketType.Event): _event_at,
+    int(PacketType.StartData): _start_data_at,
+}
+
+
+def decode_payload_at(ptype: int, data: bytes | bytearray, start: int, end: int) -> Packet:
+    """:func:`decode_payload` of ``data[start:end]``, without copying the hot packets'
+    payloads out of ``data`` first (the framing's receive buffer)."""
+    decode_at = _DECODE_AT.get(ptype)
+    if decode_at is not None:
+        packet = decode_at(data, start, end - start)
+        if packet is not None:
+            return packet
+    return decode_payload(ptype, bytes(memoryview(data)[start:end]))
 
 
 def decode_packet(data: bytes | bytearray | memoryview) -> Packet:

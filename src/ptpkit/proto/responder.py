@@ -51,10 +51,12 @@ from ptpkit.proto.packets import (
     InitEventRequest,
     InitFail,
     OperationRequest,
-    OperationResponse,
     Packet,
     StartData,
+    data_header_packet,
     decode_packet,
+    response_packet,
+    start_data_packet,
 )
 from ptpkit.proto.session import SessionBase
 from ptpkit.proto.state import LinkState, TransactionState
@@ -86,6 +88,7 @@ class ResponderSession(SessionBase):
 
     role = Role.RESPONDER
     peer = Role.INITIATOR
+    _sending = TransactionState.DATA_IN
 
     def __init__(
         self,
@@ -242,7 +245,34 @@ class ResponderSession(SessionBase):
         tid = self.transaction_id
         if tid is None:
             raise LocalProtocolError("no transaction to answer")
-        response = OperationResponse(code, tid, tuple(params))
+        self._respond(code, tid, response_packet(code, tid, tuple(params)), now)
+
+    def answer(
+        self, code: int, params: tuple[int, ...] = (), data: bytes | None = None, now: float = 0.0
+    ) -> None:
+        """End the current operation in one step: its data-in phase, when ``data`` is given
+        (in one End Data packet), then its Operation Response, queued as one piece, so
+        that the adapter writes the whole answer at once. Without ``data``, the same as
+        :meth:`send_response`. For large data, stream it with :meth:`start_data_in` and
+        :meth:`send_data` (or :meth:`data_header`) instead."""
+        if data is None:
+            self.send_response(code, params, now)
+            return
+        tid = self.transaction_id
+        if tid is None:
+            raise LocalProtocolError("no transaction to answer")
+        if self._data_out:
+            raise LocalProtocolError("this operation's data phase comes from the initiator")
+        response = response_packet(code, tid, tuple(params))  # raises before any change
+        size = len(data)
+        self._tx_step(PacketType.StartData, self.role)
+        self._tx_step(PacketType.EndData, self.role)
+        self._data_total = self._data_count = size
+        packets = start_data_packet(tid, size) + data_header_packet(size, PacketType.EndData, tid)
+        self._respond(code, tid, packets + data + response, now)
+
+    def _respond(self, code: int, tid: int, packets: bytes, now: float) -> None:
+        """Queue ``packets``, which end with the Operation Response, and close the books."""
         # Answering a data-out operation before all its data arrived (an early error,
         # StoreFull part way, or a cancel): what the initiator still sends is dropped.
         unfinished = self._data_out and self.transaction in (
@@ -252,7 +282,7 @@ class ResponderSession(SessionBase):
         )
         self._tx_step(PacketType.OperationResponse, self.role)
         self._discard_tid = tid if unfinished else None
-        self._emit(Channel.COMMAND, response)
+        self._out.append((Channel.COMMAND, packets))
         if self._operation == OperationCode.OpenSession and code == ResponseCode.OK:
             self.session_id = self._requested_session_id
             self._expected_tid = None

@@ -19,7 +19,6 @@ from collections import deque
 from typing import ClassVar
 
 from ptpkit.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
-from ptpkit.proto.buffer import pack_header, pack_u32
 from ptpkit.proto.codes import PacketType, ResponseCode
 from ptpkit.proto.events import (
     Channel,
@@ -45,8 +44,11 @@ from ptpkit.proto.packets import (
     ProbeResponse,
     StartData,
     UnknownPacket,
+    data_header_packet,
+    start_data_packet,
 )
 from ptpkit.proto.state import (
+    ALLOWED_PACKETS,
     LINK_TRANSITIONS,
     TRANSACTION_TRANSITIONS,
     LinkState,
@@ -65,6 +67,7 @@ class SessionBase:
 
     role: ClassVar[Role]
     peer: ClassVar[Role]  # the other role (Role.peer, looked up once)
+    _sending: ClassVar[TransactionState]  # the state in which this role sends data
 
     def __init__(
         self,
@@ -123,31 +126,33 @@ class SessionBase:
 
     def next_event(self) -> SessionEvent | None:
         """The next event, or ``None`` when more bytes are needed."""
-        while not self._events:
-            if not self._readable:
+        events = self._events
+        while not events:
+            readable = self._readable
+            if not readable:
                 return None
-            channel = self._readable[0]
+            channel = readable[0]
             try:
                 item = self._readers[channel].next_item()
                 if item is None:
-                    self._readable.popleft()
+                    readable.popleft()
                     if channel in self._eof and self.link not in (
                         LinkState.CLOSED,
                         LinkState.ERROR,
                     ):
                         self._close(channel)
                     continue
-                if isinstance(item, DataChunk):
+                if type(item) is DataChunk:
                     self._on_data_chunk(item)
                 else:
-                    self._on_packet(channel, item)
+                    self._on_packet(channel, item)  # type: ignore[arg-type]
             except ProtocolError as exc:
                 self.link = LinkState.ERROR
                 self._readable.clear()
                 if isinstance(exc, LocalProtocolError):  # a peer move our own rules reject
                     raise RemoteProtocolError(str(exc)) from exc
                 raise
-        return self._events.popleft()
+        return events.popleft()
 
     def data_to_send(self) -> list[tuple[Channel, bytes]]:
         """Packets to write, in order, each with the connection it goes on."""
@@ -156,11 +161,13 @@ class SessionBase:
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or None."""
+        # Asked after every input: the idle-probe deadline only when probing is on.
+        idle_at = self._idle_probe_at() if self.probe_interval is not None else None
         soonest: float | None = None
         for t in (
             self._handshake_deadline,
             self._probe_deadline,
-            self._idle_probe_at(),
+            idle_at,
             self._response_deadline(),
         ):
             if t is not None and (soonest is None or t < soonest):
@@ -227,15 +234,20 @@ class SessionBase:
 
     def _emit(self, channel: Channel, packet: Packet) -> None:
         """Check one of our own packets against the rules, then queue it."""
-        check_channel(self.role, self.role, packet.type, channel)
+        if (self.role, packet.type, channel) not in ALLOWED_PACKETS:
+            check_channel(self.role, self.role, packet.type, channel)  # raises
         self._out.append((channel, packet.encode()))
 
     def _link_step(self, ptype: int, sender: Role) -> None:
         self.link = step(LINK_TRANSITIONS, self.link, ptype, sender, self.role)
 
     def _tx_step(self, trigger: int | str, sender: Role) -> None:
-        self.transaction = step(
-            TRANSACTION_TRANSITIONS, self.transaction, trigger, sender, self.role
+        # The table look-up inline; step() only to raise the error for an illegal move.
+        state = TRANSACTION_TRANSITIONS.get((self.transaction, trigger, sender))
+        self.transaction = (
+            state
+            if state is not None
+            else step(TRANSACTION_TRANSITIONS, self.transaction, trigger, sender, self.role)
         )
 
     def _close(self, channel: Channel) -> None:
@@ -256,10 +268,10 @@ class SessionBase:
         return self._last_activity + self.probe_interval
 
     def _on_packet(self, channel: Channel, packet: Packet) -> None:
-        if isinstance(packet, UnknownPacket):
-            return  # vendor or future packet types: skipped, never fatal
-        peer = self.peer
-        check_channel(self.role, peer, packet.type, channel)
+        if (self.peer, packet.type, channel) not in ALLOWED_PACKETS:
+            if isinstance(packet, UnknownPacket):
+                return  # vendor or future packet types: skipped, never fatal
+            check_channel(self.role, self.peer, packet.type, channel)  # raises
         if isinstance(packet, ProbeRequest):
             self._out.append((channel, ProbeResponse().encode()))
             self._events.append(ProbeReceived(channel))
@@ -293,18 +305,23 @@ class SessionBase:
 
     def _on_start_data(self, packet: StartData) -> None:
         """The peer opened a data phase (the roles check direction first)."""
-        self._check_tid(packet.transaction_id, "StartData")
+        tid = packet.transaction_id
+        if tid != self.transaction_id:
+            self._check_tid(tid, "StartData")  # raises
         self._tx_step(PacketType.StartData, self.peer)
         if self.transaction is TransactionState.CANCELLED:
             return
-        self._begin_data_phase(packet.total_length)
-        self._events.append(DataPhaseStarted(packet.transaction_id, self._data_total))
+        total = packet.total_length
+        self._data_total = None if total == DATA_LENGTH_UNKNOWN else total
+        self._data_count = 0
+        self._events.append(DataPhaseStarted(tid, self._data_total))
         if self._data_total == 0:  # gphoto2 sends StartData(0) and never an End Data
             self._finish_incoming_data(trailing_end_possible=True)
 
     def _on_data_chunk(self, chunk: DataChunk) -> None:
         peer = self.peer
         tid = chunk.transaction_id
+        data = chunk.data
         if self.link is not LinkState.READY:
             raise RemoteProtocolError("data before the session is ready")
         if chunk.first and self.transaction is TransactionState.IDLE and tid == self._discard_tid:
@@ -312,31 +329,32 @@ class SessionBase:
         if self._discarding:
             self._discarding = not chunk.last
             return
+        end_data = chunk.packet_type == PacketType.EndData
         if chunk.first:
             if (
-                chunk.is_end_data
+                end_data
                 and chunk.packet_length == _DATA_HEADER_SIZE
                 and tid == self._trailing_end_tid
             ):
                 self._trailing_end_tid = None  # the empty End Data after a complete phase
                 return
-            if self.transaction is not TransactionState.CANCELLED:
-                self._check_tid(tid, "data")
+            if tid != self.transaction_id and self.transaction is not TransactionState.CANCELLED:
+                self._check_tid(tid, "data")  # raises
             if (self.transaction, chunk.packet_type, peer) not in TRANSACTION_TRANSITIONS:
                 self._tx_step(chunk.packet_type, peer)  # raises with the right message
         if self.transaction is TransactionState.CANCELLED:
             return  # discard data of a cancelled transaction
-        self._data_count += len(chunk.data)
+        self._data_count += len(data)
         if self._data_total is not None and self._data_count > self._data_total:
             raise RemoteProtocolError(
                 f"data phase sent {self._data_count} bytes, {self._data_total} were announced",
                 response_code_hint=ResponseCode.IncompleteTransfer,
             )
-        if chunk.data:
-            self._events.append(DataReceived(tid, chunk.data))
+        if data:
+            self._events.append(DataReceived(tid, data))
         if not chunk.last:
             return
-        if chunk.is_end_data:
+        if end_data:
             if self._data_total is not None and self._data_count != self._data_total:
                 raise RemoteProtocolError(
                     f"data phase ended after {self._data_count} of {self._data_total} bytes",
@@ -370,7 +388,7 @@ class SessionBase:
             raise LocalProtocolError("a data phase must announce its exact length")
         self._tx_step(PacketType.StartData, self.role)
         self._begin_data_phase(total_length)
-        self._emit(Channel.COMMAND, StartData(self.transaction_id, total_length))
+        self._out.append((Channel.COMMAND, start_data_packet(self.transaction_id, total_length)))
         if total_length == 0:  # CIPA: an empty End Data closes a zero-length phase
             self._out.append((Channel.COMMAND, self.data_header(0)))
 
@@ -386,10 +404,7 @@ class SessionBase:
             self._last_activity = max(self._last_activity, now)
         if self.transaction is TransactionState.CANCELLED:
             return b""
-        sending = (
-            TransactionState.DATA_IN if self.role is Role.RESPONDER else TransactionState.DATA_OUT
-        )
-        if self.transaction is not sending or self.transaction_id is None:
+        if self.transaction is not self._sending or self.transaction_id is None:
             raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
         assert self._data_total is not None
         if length < 0 or self._data_count + length > self._data_total:
@@ -400,7 +415,7 @@ class SessionBase:
         last = self._data_count == self._data_total
         ptype = PacketType.EndData if last else PacketType.Data
         self._tx_step(ptype, self.role)
-        return pack_header(_DATA_HEADER_SIZE + length, ptype) + pack_u32(self.transaction_id)
+        return data_header_packet(length, ptype, self.transaction_id)
 
     def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:
         """Queue ``data`` as the next Data / End Data packet of our data phase.

@@ -31,6 +31,7 @@ from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.events import Channel, Role
 
 __all__ = [
+    "ALLOWED_PACKETS",
     "LINK_TRANSITIONS",
     "PACKET_CHANNELS",
     "PACKET_SENDERS",
@@ -108,6 +109,15 @@ PACKET_CHANNELS: dict[int, frozenset[Channel]] = {
     T.ProbeResponse: frozenset({Channel.COMMAND, Channel.EVENT}),
 }
 
+#: Every legal ``(sender, packet type, connection)``, from the two tables above: the hot
+#: paths check a packet with one look-up here, and :func:`check_channel` says what is wrong.
+ALLOWED_PACKETS: frozenset[tuple[Role, int, Channel]] = frozenset(
+    (sender, ptype, channel)
+    for ptype, senders in PACKET_SENDERS.items()
+    for sender in senders
+    for channel in PACKET_CHANNELS[ptype]
+)
+
 L = LinkState
 LINK_TRANSITIONS: dict[tuple[LinkState, Trigger, Role], LinkState] = {
     (L.AWAIT_INIT_COMMAND_REQUEST, T.InitCommandRequest, I): L.AWAIT_INIT_COMMAND_ACK,
@@ -167,6 +177,8 @@ def _fail(me: Role, sender: Role, message: str, hint: int | None = None) -> Exce
 
 def check_channel(me: Role, sender: Role, ptype: int, channel: Channel) -> None:
     """Raise if ``sender`` may not send ``ptype``, or not on ``channel``."""
+    if (sender, ptype, channel) in ALLOWED_PACKETS:
+        return
     senders = PACKET_SENDERS.get(ptype)
     if senders is None or sender not in senders:
         raise _fail(me, sender, f"a {sender.value} may not send packet type {ptype}")
