@@ -1068,8 +1068,8 @@ async def test_fault_split_and_coalesce(card: Path, faults: Faults) -> None:
         assert (await client.ok(Op.GetObject, handle)).data == data
 
 
-@pytest.mark.parametrize(("join", "writes"), [(False, 3), (True, 1)])
-async def test_join_writes(card: Path, join: bool, writes: int, monkeypatch: Any) -> None:
+@pytest.mark.parametrize(("join", "writes"), [(False, 3), (True, 1), (None, 1)])
+async def test_join_writes(card: Path, join: bool | None, writes: int, monkeypatch: Any) -> None:
     from ptpkit.aio import server as server_module
 
     counted: list[int] = []
@@ -1081,7 +1081,8 @@ async def test_join_writes(card: Path, join: bool, writes: int, monkeypatch: Any
 
     monkeypatch.setattr(server_module._Connection, "write", write)
     data = (card / "DCIM" / "100TEST" / "IMG_0001.JPG").read_bytes()
-    async with emulator(card, join_writes=join) as server, initiator(server) as client:
+    options = {} if join is None else {"join_writes": join}  # None: the default, joined
+    async with emulator(card, **options) as server, initiator(server) as client:
         handle = await _find(client, "IMG_0001.JPG")
         counted.clear()
         info = await client.ok(Op.GetObjectInfo, handle)

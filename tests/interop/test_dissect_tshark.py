@@ -14,7 +14,7 @@ those); a segment that starts inside one of our packets is tshark's garbage and 
 skipped. tshark puts response codes in ``ptpip.opcode`` too, and event codes in
 ``ptpip.eventcode``. Our packets must also cover every byte of every TCP direction.
 
-Steps: start ``python -m ptpkit serve DIR`` on a free port, start
+Steps: start ``python -m ptpkit serve DIR --packet-per-write`` on a free port, start
 ``tcpdump -i lo -U -w FILE tcp port PORT`` and wait until it listens, run gphoto2
 ``--summary``, ``--list-files`` and ``--get-all-files`` (isolated ``HOME``; one file is
 large enough to span many segments), wait 1.5 s, stop tcpdump with SIGINT, then run
@@ -82,6 +82,8 @@ def responder_command(folder: Path, port: int) -> list[str]:
         "127.0.0.1",
         "--port",
         str(port),
+        # one packet per TCP segment: tshark then decodes every packet, each a comparison
+        "--packet-per-write",
     ]
 
 

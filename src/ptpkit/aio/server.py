@@ -5,10 +5,10 @@ The adapter is thin. It accepts TCP connections, reads the first packet of each 
 :func:`~ptpkit.proto.responder.peek_init_packet` (an Init Command Request starts a new
 session; an Init Event Request joins the session whose connection number it carries;
 anything else is closed), feeds bytes to the session, writes what the session queues
-(one ``transport.write`` per packet, so that tshark, which decodes only the first PTP/IP
-packet of a TCP segment, sees every packet; with ``ServerOptions(join_writes=True)`` what
-is queued at once goes out in one write, which saves two system calls per small
-transaction but hides all but its first packet from tshark), and drives its timers with
+(what is queued at once in one ``transport.write``: a small transaction's Start Data, End
+Data and Response in one TCP segment; with ``ServerOptions(join_writes=False)`` one write
+per packet, two system calls more per transaction, so that tshark, which decodes only
+the first PTP/IP packet of a TCP segment, sees every packet), and drives its timers with
 ``call_at``.
 
 The application answers operations through a narrow contract (:class:`ResponderApp`):
@@ -218,8 +218,9 @@ class ServerOptions:
     faults: FaultPolicy = field(default_factory=NoFaults)
     use_sendfile: bool = True
     # What the session queues at once (a small transaction's Start Data, End Data and
-    # Response) in one write: faster; tshark then decodes only the first of them.
-    join_writes: bool = False
+    # Response) in one write. False: one write per packet, slower, but tshark (which reads
+    # only the first PTP/IP packet of a TCP segment) then decodes every packet.
+    join_writes: bool = True
 
     def __post_init__(self) -> None:
         if self.data_chunk_size < 1:
@@ -478,7 +479,6 @@ class _Link(InitiatorLink, Generic[S]):
             self._arm_timer()
 
     def _on_event(self, event: SessionEvent) -> None:
-        now = self.loop.time()
         if isinstance(event, OperationRequested):
             self._begin_operation(event)
         elif isinstance(event, DataReceived):
@@ -490,10 +490,10 @@ class _Link(InitiatorLink, Generic[S]):
         elif isinstance(event, TransactionCancelled):
             self._on_cancel()
         elif isinstance(event, InitiatorConnected):
-            self._on_initiator(event, now)
+            self._on_initiator(event, self.loop.time())
         elif isinstance(event, EventChannelRequested):
             if not self.faults.withhold_event_ack:
-                self.session.accept_event_channel(now)
+                self.session.accept_event_channel(self.loop.time())
         elif isinstance(event, HandshakeCompleted):
             self.state = self.server.app.connect(self)
             log.info(
@@ -621,17 +621,17 @@ class _Link(InitiatorLink, Generic[S]):
         session = self.session
         now = self.loop.time()
         data = reply.data
-        if data is not None:
+        chunk = self.options.data_chunk_size
+        if data is None:
+            session.send_response(reply.code, reply.params, now)
+        elif len(data) <= chunk and (self.options.join_writes or self.faults.coalesce):
+            session.answer(reply.code, reply.params, data, now)  # queued as one piece
+        else:  # one packet per write, or Data packets of data_chunk_size
             session.start_data_in(len(data), now)
-            chunk = self.options.data_chunk_size
-            if len(data) <= chunk:
-                if data:
-                    session.send_data(data, now)
-            else:
-                view = memoryview(data)
-                for start in range(0, len(view), chunk):
-                    session.send_data(view[start : start + chunk], now)
-        session.send_response(reply.code, reply.params, now)
+            view = memoryview(data)
+            for start in range(0, len(view), chunk):
+                session.send_data(view[start : start + chunk], now)
+            session.send_response(reply.code, reply.params, now)
         if reply.after is not None:
             self.flush()
             self.spawn(reply.after())
@@ -872,9 +872,20 @@ class _Link(InitiatorLink, Generic[S]):
 
     # -- output -----------------------------------------------------------------------
     def flush(self) -> None:
-        """Write what the session has queued: one write per packet (or joined)."""
+        """Write what the session has queued: joined, one write per connection (or one
+        write per packet, without ``join_writes``)."""
         out = self.session.data_to_send()
         if not out:
+            return
+        if len(out) == 1:  # one packet: nothing to join
+            channel, data = out[0]
+            if channel is Channel.COMMAND:
+                if self._cmd_busy:
+                    self._held.append(data)
+                else:
+                    self.cmd.write(data)
+            elif self.evt is not None:
+                self.evt.write(data)
             return
         if self.options.join_writes or self.faults.coalesce:
             self._write_coalesced(out)

@@ -173,10 +173,12 @@ def _faults(
     help="Offer MTP GetObjectPropList: a whole card listed in one transaction.",
 )
 @click.option(
-    "--join-writes",
-    is_flag=True,
-    help="Write a small transaction's answer in one TCP segment (faster; tshark then "
-    "decodes only its first packet).",
+    "--join-writes/--packet-per-write",
+    default=True,
+    show_default=True,
+    help="Write a small transaction's answer (Start Data, End Data, Response) in one TCP "
+    "segment, or each packet in one of its own: slower, but tshark, which decodes only "
+    "the first PTP/IP packet of a segment, then sees them all.",
 )
 @click.option(
     "--delay",
@@ -210,7 +212,11 @@ def _faults(
     metavar="BYTES",
     help="Fault: write packets in pieces of BYTES.",
 )
-@click.option("--coalesce", is_flag=True, help="Fault: write ready packets in one segment.")
+@click.option(
+    "--coalesce",
+    is_flag=True,
+    help="Fault: write ready packets in one segment, even with --packet-per-write.",
+)
 @click.option(
     "--capture-mode",
     type=click.Choice([m.value for m in CaptureMode]),

@@ -16,8 +16,8 @@ elements, for GetObjectPropList (see :func:`object_props`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ptpkit.emulator.folder_store import StoreError
@@ -85,7 +85,7 @@ class ObjectFacts:
         handle: int,
         info: ObjectInfo,
         size: int,
-        path: Path | None,
+        path: str | None,
         key: tuple[int, int] | None,
     ) -> None:
         self.handle = handle
@@ -108,9 +108,9 @@ class ObjectFacts:
         return self._props, self._props_count
 
 
-def _stat_key(path: Path) -> tuple[int, int] | None:
+def _stat_key(path: str) -> tuple[int, int] | None:
     try:
-        st = path.stat()
+        st = os.stat(path)  # noqa: PTH116 - on every GetObjectInfo: a Path costs more than the call
     except (OSError, ValueError):
         return None
     return st.st_size, st.st_mtime_ns
@@ -147,7 +147,7 @@ class ObjectCache:
     def _load(self, handle: int) -> ObjectFacts:
         store = self._store
         try:
-            path: Path | None = store.object_path(handle)
+            path: str | None = os.fspath(store.object_path(handle))
         except StoreError:
             path = None  # e.g. a link that now leads outside its folder: never cached
         # The file is looked at before the ObjectInfo is built: should it change in

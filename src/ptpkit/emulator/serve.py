@@ -128,7 +128,7 @@ def serve(
     thumbnails: bool = True,
     properties: DeviceProperties | None = None,
     mtp: bool = False,
-    join_writes: bool = False,
+    join_writes: bool = True,
     **store_options: Any,
 ) -> EmulatorServer:
     """An emulated PTP/IP camera serving ``dirs`` (one storage per folder).
@@ -148,9 +148,10 @@ def serve(
     the gphoto2 interop notes describe (they warn that MTP operations invite MTP paths;
     gphoto2 2.5.30 ignores them while VendorExtensionID is 0, and passes every interop
     test with them listed), and ptpkit's own client lists it object by object.
-    ``join_writes`` writes what is ready at once (a small transaction's whole answer) in
-    one TCP segment: fewer system calls, but tshark decodes only the first PTP/IP packet
-    of a segment. Other keyword arguments go to
+    ``join_writes`` (the default) writes what is ready at once (a small transaction's
+    whole answer) in one TCP segment; ``join_writes=False`` writes each packet on its own,
+    two system calls more per transaction, so that tshark, which decodes only the first
+    PTP/IP packet of a segment, sees every packet. Other keyword arguments go to
     :class:`~ptpkit.emulator.folder_store.FolderStore`.
     """
     if isinstance(dirs, (str, os.PathLike)):
