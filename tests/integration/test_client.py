@@ -736,9 +736,9 @@ def test_the_emulator_streams_a_big_file_on_uvloop_and_leaves_no_descriptor(card
 
     def open_sockets() -> int:
         count = 0
-        for fd in os.listdir("/proc/self/fd"):
+        for fd in Path("/proc/self/fd").iterdir():
             with contextlib.suppress(OSError):
-                count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+                count += str(fd.readlink()).startswith("socket:")
         return count
 
     async def body() -> None:

@@ -93,8 +93,8 @@ from ptpkit.proto.events import (
     HandshakeCompleted,
     InitFailed,
     ProbeAnswered,
+    ProbeReceived,
     ResponseReceived,
-    SessionEvent,
     TimedOut,
     TransactionCancelled,
 )
@@ -273,6 +273,10 @@ _FORMAT_NAMES.update(
         "txt": ObjectFormat.Text,
     }
 )
+
+
+def _ignore(event: object) -> None:
+    """What the client does with an event that needs nothing done."""
 
 
 def _parse_int(text: str) -> int | None:
@@ -538,14 +542,26 @@ class _Transaction:
 class _Chain:
     """One operation run with many parameter sets, back to back (Camera._run_chain)."""
 
-    __slots__ = ("answered", "code", "params", "sent", "stop")
+    __slots__ = ("answered", "code", "done", "error", "on_data", "params", "sent", "stop")
 
-    def __init__(self, code: int, params: list[tuple[int, ...]]) -> None:
+    def __init__(
+        self,
+        code: int,
+        params: list[tuple[int, ...]],
+        on_data: Callable[[tuple[int, ...], bytes], object],
+        done: asyncio.Future[None],
+    ) -> None:
         self.code = code
         self.params = params
+        self.on_data = on_data
+        #: set once the last transaction under way has ended and every answer was handed
+        #: to on_data; or set with the connection's failure
+        self.done = done
         self.sent = 0  # how many requests went out
         self.stop = False  # send no more requests
-        #: finished transactions, not yet looked at: (params, response, data-in)
+        self.error: BaseException | None = None  # what ends the chain: a non-OK response,
+        # or what on_data raised
+        #: finished transactions, not yet handed on: (params, response, data-in)
         self.answered: deque[tuple[tuple[int, ...], ResponseReceived, bytes]] = deque()
 
 
@@ -603,7 +619,25 @@ class Camera:
         self._pending_event_out: list[bytes] = []
         self._lock = asyncio.Lock()
         self._txn: _Transaction | None = None
+        self._chain: _Chain | None = None
         self._failure: PtpError | None = None
+        # Session events by type: the handler of each (see _after_input).
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            DataReceived: self._on_data_received,
+            ResponseReceived: self._on_response,
+            DataPhaseStarted: self._on_data_started,
+            DataPhaseEnded: _ignore,
+            EventReceived: self._on_event_received,
+            ProbeAnswered: self._on_probe_answered,
+            CommandAckReceived: self._on_command_ack,
+            HandshakeCompleted: self._on_handshake_completed,
+            InitFailed: self._on_init_failed,
+            TimedOut: self._on_timed_out,
+            ConnectionClosed: self._on_connection_closed,
+            TransactionCancelled: self._on_transaction_cancelled,
+            # ProbeReceived: the core has already queued the Probe Response.
+            ProbeReceived: _ignore,
+        }
         self._closing = False
         self._closed = False
         self._ack_waiter: asyncio.Future[CommandAckReceived] | None = None
@@ -744,6 +778,11 @@ class Camera:
         txn = self._txn
         if txn is not None and not txn.future.done():
             txn.future.set_exception(failure)
+            if txn.chain is not None:
+                txn.future.exception()  # retrieved: the chain's caller awaits chain.done
+        chain = self._chain
+        if chain is not None and not chain.done.done():
+            chain.done.set_exception(failure)
         for probe in self._probe_waiters:
             if not probe.done():
                 probe.set_exception(failure)
@@ -807,14 +846,16 @@ class Camera:
             self._fail(ConnectionLost(f"the camera closed the {channel.value} connection"))
 
     def _after_input(self) -> None:
-        """Drain the session's events, write what it queued, re-arm the timer."""
+        """Drain the session's events, write what it queued, re-arm the timer; then hand
+        a chain's answers on (after the write: see _run_chain)."""
         session = self._session
+        handlers = self._handlers
         try:
             while True:
                 event = session.next_event()
                 if event is None:
                     break
-                self._dispatch(event)
+                handlers[type(event)](event)
         except ProtocolError as exc:
             self._flush()
             if "closed in the middle" in str(exc):
@@ -824,51 +865,61 @@ class Camera:
             return
         self._flush()
         self._arm_timer()
+        chain = self._chain
+        if chain is not None and chain.answered:
+            self._chain_deliver(chain)
 
-    def _dispatch(self, event: SessionEvent) -> None:
-        if isinstance(event, DataReceived):
-            txn = self._txn
-            if txn is not None:
-                self._on_txn_data(txn, event.data)
-        elif isinstance(event, ResponseReceived):
-            txn = self._txn
-            if txn is not None and not txn.future.done():
-                if txn.chain is not None:
-                    self._chain_answered(txn, event)
-                txn.future.set_result(event)
-        elif isinstance(event, EventReceived):
-            camera_event = CameraEvent(
-                code_enum("event", event.code), event.transaction_id, event.params
-            )
-            self._on_camera_event(camera_event)
-        elif isinstance(event, DataPhaseStarted):
-            txn = self._txn
-            if txn is not None:
-                txn.total = event.total_length
-                if txn.progress is not None:
-                    txn.progress(0, event.total_length)
-        elif isinstance(event, DataPhaseEnded):
-            pass
-        elif isinstance(event, ProbeAnswered):
-            waiters, self._probe_waiters = self._probe_waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-        elif isinstance(event, CommandAckReceived):
-            if self._ack_waiter is not None and not self._ack_waiter.done():
-                self._ack_waiter.set_result(event)
-        elif isinstance(event, HandshakeCompleted):
-            if self._ready_waiter is not None and not self._ready_waiter.done():
-                self._ready_waiter.set_result(event)
-        elif isinstance(event, InitFailed):
-            self._fail(InitFailError(event.reason))
-        elif isinstance(event, TimedOut):
-            self._fail(_timeout_error(event.what, self._handshake_timeout, self._session))
-        elif isinstance(event, ConnectionClosed):
-            self._fail(ConnectionLost(f"the camera closed the {event.channel.value} connection"))
-        elif isinstance(event, TransactionCancelled):
-            _log.debug("the camera cancelled transaction %d", event.transaction_id)
-        # ProbeReceived: the core has already queued the Probe Response.
+    # -- what each session event does (Camera._handlers) ---------------------------------
+    def _on_data_received(self, event: DataReceived) -> None:
+        txn = self._txn
+        if txn is not None:
+            self._on_txn_data(txn, event.data)
+
+    def _on_response(self, event: ResponseReceived) -> None:
+        txn = self._txn
+        if txn is not None and not txn.future.done():
+            if txn.chain is not None:
+                self._chain_answered(txn, event)
+            txn.future.set_result(event)
+
+    def _on_data_started(self, event: DataPhaseStarted) -> None:
+        txn = self._txn
+        if txn is not None:
+            txn.total = event.total_length
+            if txn.progress is not None:
+                txn.progress(0, event.total_length)
+
+    def _on_event_received(self, event: EventReceived) -> None:
+        camera_event = CameraEvent(
+            code_enum("event", event.code), event.transaction_id, event.params
+        )
+        self._on_camera_event(camera_event)
+
+    def _on_probe_answered(self, event: ProbeAnswered) -> None:
+        waiters, self._probe_waiters = self._probe_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _on_command_ack(self, event: CommandAckReceived) -> None:
+        if self._ack_waiter is not None and not self._ack_waiter.done():
+            self._ack_waiter.set_result(event)
+
+    def _on_handshake_completed(self, event: HandshakeCompleted) -> None:
+        if self._ready_waiter is not None and not self._ready_waiter.done():
+            self._ready_waiter.set_result(event)
+
+    def _on_init_failed(self, event: InitFailed) -> None:
+        self._fail(InitFailError(event.reason))
+
+    def _on_timed_out(self, event: TimedOut) -> None:
+        self._fail(_timeout_error(event.what, self._handshake_timeout, self._session))
+
+    def _on_connection_closed(self, event: ConnectionClosed) -> None:
+        self._fail(ConnectionLost(f"the camera closed the {event.channel.value} connection"))
+
+    def _on_transaction_cancelled(self, event: TransactionCancelled) -> None:
+        _log.debug("the camera cancelled transaction %d", event.transaction_id)
 
     def _on_txn_data(self, txn: _Transaction, data: bytes | memoryview) -> None:
         if txn.error is not None:
@@ -1075,55 +1126,62 @@ class Camera:
         """Run ``code`` once for each parameter set, in order, one transaction at a time,
         and hand each one's data-in to ``on_data(params, data)``.
 
-        Each next Operation Request is sent from the protocol callback that receives the
-        previous Operation Response, before this task runs ``on_data`` for it: the work
-        on one answer (decoding it) overlaps the camera's on the next request, instead of
-        adding to it. Only one transaction is ever under way, as PTP requires. A non-OK
-        response ends the chain with :class:`PtpResponseError`.
+        All of it happens in the protocol callback that receives each Operation Response:
+        the next Operation Request is written first, then ``on_data`` runs for the answer
+        just in, so that the work on one answer (decoding it) overlaps the camera's on the
+        next request instead of adding to it, and this task wakes once, at the end. Only
+        one transaction is ever under way, as PTP requires. A non-OK response ends the
+        chain with :class:`PtpResponseError`; an exception from ``on_data`` ends it too,
+        and is raised here, once the transaction under way has ended.
         """
         self._check_usable()
         if not params_list:
             return
+        assert self._loop is not None
         async with self._lock:
             self._check_usable()
-            chain = _Chain(code, [tuple(p) for p in params_list])
+            chain = _Chain(
+                code, [tuple(p) for p in params_list], on_data, self._loop.create_future()
+            )
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug("-> %s x %d, chained", code_name("operation", code), len(chain.params))
+            self._chain = chain
             try:
                 self._chain_send(chain)
                 self._flush()
                 self._arm_timer()
-                await self._chain_collect(chain, on_data)
+                try:
+                    await chain.done
+                except asyncio.CancelledError:
+                    chain.stop = True
+                    current = self._txn
+                    if current is not None and current.chain is chain:
+                        await self._cancel_transaction(current)  # if it is still under way
+                    raise
+                if chain.error is not None:
+                    raise chain.error
             finally:
+                self._chain = None
                 self._txn = None
 
-    async def _chain_collect(
-        self, chain: _Chain, on_data: Callable[[tuple[int, ...], bytes], object]
-    ) -> None:
-        try:
-            while True:
-                while chain.answered:
-                    params, response, data = chain.answered.popleft()
-                    if response.code != ResponseCode.OK:
-                        raise PtpResponseError(response.code, operation=chain.code, params=params)
-                    on_data(params, data)
-                current = self._txn
-                if current is None or current.future.done():
-                    if chain.answered:
-                        continue
-                    return  # the last request is answered (and was looked at)
-                await current.future
-        except BaseException as exc:
-            chain.stop = True
-            current = self._txn
-            if current is not None and current.chain is chain:
-                if isinstance(exc, asyncio.CancelledError):
-                    await self._cancel_transaction(current)  # if it is still under way
-                elif not current.future.done():  # let it end before the lock is released
-                    await asyncio.wait({current.future})
-                    if not current.future.cancelled():
-                        current.future.exception()  # retrieved: we raise our own
-            raise
+    def _chain_deliver(self, chain: _Chain) -> None:
+        """Hand the chain's answers to its on_data; end the chain once nothing is under way."""
+        while chain.answered:
+            params, response, data = chain.answered.popleft()
+            if chain.error is not None:
+                continue  # the chain is ending: what still arrives is dropped
+            if response.code != ResponseCode.OK:
+                chain.error = PtpResponseError(response.code, operation=chain.code, params=params)
+                chain.stop = True
+                continue
+            try:
+                chain.on_data(params, data)
+            except Exception as exc:  # raised by _run_chain once the chain has ended
+                chain.error = exc
+                chain.stop = True
+        current = self._txn
+        if (current is None or current.future.done()) and not chain.done.done():
+            chain.done.set_result(None)
 
     def _chain_send(self, chain: _Chain) -> None:
         """Send the chain's next request (the caller writes it out)."""
