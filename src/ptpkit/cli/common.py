@@ -25,10 +25,9 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from ptpkit.aio.client import DEFAULT_PORT, Camera, NotFoundError, TransferError, connect
 from ptpkit.config import ConfigError
@@ -39,6 +38,9 @@ from ptpkit.errors import (
     PtpResponseError,
     TransportError,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_CAMERA",
@@ -97,12 +99,18 @@ def settings() -> Settings:
     return Settings()
 
 
+# rich is loaded when a command first prints through it: 25 ms that a plain listing
+# (written with click.echo) does not need to pay.
 def console() -> Console:
     """Standard output, looked up now (so CliRunner's capture is honoured)."""
+    from rich.console import Console
+
     return Console(file=sys.stdout, highlight=False, soft_wrap=True)
 
 
 def error_console() -> Console:
+    from rich.console import Console
+
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
 
 

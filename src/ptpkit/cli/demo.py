@@ -19,7 +19,6 @@ from types import TracebackType
 from typing import Any
 
 import click
-from rich.rule import Rule
 
 from ptpkit.cli.common import console
 
@@ -115,6 +114,8 @@ class EmulatorThread:
 def demo(keep: Path | None) -> None:
     """Try ptpkit without a camera: an emulated camera with sample pictures, and the
     info, ls, sync and capture commands run against it."""
+    from rich.rule import Rule
+
     from ptpkit.cli.main import main as ptpkit_main
 
     out = console()

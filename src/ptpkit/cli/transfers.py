@@ -7,13 +7,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from rich.console import Console
-
 from ptpkit.aio.client import Camera, CameraObject
 from ptpkit.aio.transfer import safe_file_name
 from ptpkit.cli.render import human_size, rate
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.progress import Progress, TaskID
 
 __all__ = ["TransferProgress", "download_with_progress", "local_path_for", "safe_relative"]
