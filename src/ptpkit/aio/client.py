@@ -1709,6 +1709,29 @@ class Camera:
         ``thumb_*`` fields of :attr:`CameraObject.info` are 0), and gives the 64-bit size
         of objects of 4 GiB and more.
         """
+        for obj in await self._listed(
+            folder,
+            storage=storage,
+            object_format=object_format,
+            pattern=pattern,
+            since=since,
+            folders=folders,
+            bulk=bulk,
+        ):
+            yield obj
+
+    async def _listed(
+        self,
+        folder: str | None,
+        *,
+        storage: int | str | None,
+        object_format: int | str | None,
+        pattern: str | None,
+        since: datetime | None,
+        folders: bool,
+        bulk: bool | None,
+    ) -> list[CameraObject]:
+        """What :meth:`walk` yields, as a list."""
         selected = await self._select_storages(storage, folder)
         by_storage: dict[int, dict[int, _Listed]] | None = None
         if bulk or (bulk is None and self.supports(MtpOperationCode.GetObjectPropList)):
@@ -1727,13 +1750,13 @@ class Camera:
                 want_format = format_code(object_format)
         folder_rel = _strip_storage(folder)[1] if folder else ""
         matcher = None if pattern is None else object_matcher(pattern)
+        chosen: list[CameraObject] = []
         for store in selected:
             listed = None if by_storage is None else by_storage[store.storage_id]
             for obj in await self._list_storage(store, listed):
-                if obj.is_folder and not folders:
+                if not folders and obj.is_folder:
                     continue
-                rel = obj.relative_path
-                if folder_rel and not rel.startswith(folder_rel + "/"):
+                if folder_rel and not obj.relative_path.startswith(folder_rel + "/"):
                     continue
                 if want_format is not None and obj.format != want_format:
                     continue
@@ -1743,7 +1766,8 @@ class Camera:
                     continue
                 if since is not None and not _at_or_after(obj.captured, since):
                     continue
-                yield obj
+                chosen.append(obj)
+        return chosen
 
     async def list_objects(
         self,
@@ -1757,18 +1781,15 @@ class Camera:
         bulk: bool | None = None,
     ) -> list[CameraObject]:
         """:meth:`walk` as a list."""
-        return [
-            obj
-            async for obj in self.walk(
-                folder,
-                storage=storage,
-                object_format=object_format,
-                pattern=pattern,
-                since=since,
-                folders=folders,
-                bulk=bulk,
-            )
-        ]
+        return await self._listed(
+            folder,
+            storage=storage,
+            object_format=object_format,
+            pattern=pattern,
+            since=since,
+            folders=folders,
+            bulk=bulk,
+        )
 
     async def list_objects_bulk(
         self, folder: str | None = None, *, folders: bool = True
