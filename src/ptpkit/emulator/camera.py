@@ -81,6 +81,7 @@ from ptpkit.proto.datasets import (
     encode_u32_array,
 )
 from ptpkit.proto.events import OperationRequested
+from ptpkit.proto.records import unchecked_builder
 
 __all__ = [
     "OPERATION_HANDLERS",
@@ -201,6 +202,9 @@ class Request:
     def p(self, index: int) -> int:
         return self.params[index] if index < len(self.params) else 0
 
+
+# Made for every operation, from fields the session has already read off the wire.
+_build_request = unchecked_builder(Request)
 
 Result: TypeAlias = "Reply | DataSink | Coroutine[Any, Any, Reply]"
 Handler: TypeAlias = "Callable[[EmulatedCamera, Initiator, Request], Result]"
@@ -387,7 +391,7 @@ class EmulatedCamera:
                 who.arrival_scan = None
         if spec.needs in ("writable", "format") and not self.writable:
             return Reply(ResponseCode.StoreReadOnly)
-        req = Request(request.code, request.transaction_id, request.params)
+        req = _build_request(request.code, request.transaction_id, request.params)
         try:
             return spec.handler(self, who, req)
         except (StoreError, PropertyError) as exc:
@@ -689,7 +693,7 @@ def _get_object_handles(cam: EmulatedCamera, who: Initiator, req: Request) -> Re
 
 @_operation(Op.GetObjectInfo, "in")
 def _get_object_info(cam: EmulatedCamera, who: Initiator, req: Request) -> Reply:
-    return Reply(data=cam.objects.facts(req.p(0)).info_data)
+    return cam.objects.facts(req.p(0)).info_reply
 
 
 # -- handlers: MTP object properties (listed only with ``mtp``) -------------------------------

@@ -20,6 +20,7 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from ptpkit.aio.server import Reply
 from ptpkit.emulator.folder_store import StoreError
 from ptpkit.proto.buffer import Buffer
 from ptpkit.proto.codes import DataType, MtpObjectPropCode, is_image
@@ -78,7 +79,17 @@ def object_props(handle: int, info: ObjectInfo, size: int) -> tuple[ObjectProp, 
 class ObjectFacts:
     """One object as the camera describes it: its ObjectInfo (and encoded), its size."""
 
-    __slots__ = ("_props", "_props_count", "handle", "info", "info_data", "key", "path", "size")
+    __slots__ = (
+        "_props",
+        "_props_count",
+        "handle",
+        "info",
+        "info_data",
+        "info_reply",
+        "key",
+        "path",
+        "size",
+    )
 
     def __init__(
         self,
@@ -91,6 +102,7 @@ class ObjectFacts:
         self.handle = handle
         self.info = info
         self.info_data = info.encode()
+        self.info_reply = Reply(data=self.info_data)  # GetObjectInfo's answer
         self.size = size  # 64-bit; 0 for folders
         self.path = path
         self.key = key
