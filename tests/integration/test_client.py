@@ -717,6 +717,31 @@ def test_cancelling_a_chain_leaves_the_session_usable(card: Path):
     run(body())
 
 
+def test_a_camera_vanishing_in_the_middle_of_a_chain_ends_it_with_connection_lost(
+    card: Path, caplog: pytest.LogCaptureFixture
+):
+    async def body() -> None:
+        delay = Faults(delay={OperationCode.GetObjectInfo: 0.02})
+        async with serve([card], rescan_interval=None, faults=delay) as server:
+            camera = await ptpkit.connect(server.host, server.port, probe_interval=None)
+            handles = await camera.get_object_handles(0xFFFFFFFF, 0, 0)
+            task = asyncio.ensure_future(camera.get_object_infos(list(handles) * 20))
+            await asyncio.sleep(0.1)
+            assert not task.done()
+            server._server.close()  # both connections go, mid-chain
+            with pytest.raises(ConnectionLost):
+                await asyncio.wait_for(task, 10)
+            assert not camera.is_connected
+            await camera.close()
+
+    with caplog.at_level(logging.ERROR, logger="asyncio"):
+        run(body())
+        import gc
+
+        gc.collect()  # an unretrieved future's exception is logged when it is collected
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+
+
 def test_the_client_runs_on_uvloop(card: Path):
     uvloop = pytest.importorskip("uvloop")
 
