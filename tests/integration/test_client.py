@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import logging
 import os
 import random
 import signal
 import socket
+import sys
 import threading
 from collections.abc import AsyncIterator, Coroutine
 from datetime import datetime, timedelta
@@ -47,6 +49,7 @@ from ptpkit.proto.codes import (
     ResponseCode,
 )
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
+from ptpkit.proto.events import Channel
 
 T = TypeVar("T")
 MiB = 1 << 20
@@ -777,6 +780,142 @@ def test_the_emulator_streams_a_big_file_on_uvloop_and_leaves_no_descriptor(card
         assert open_sockets() <= before
 
     uvloop.run(asyncio.wait_for(body(), 60))
+
+
+def _open_sockets() -> int:
+    count = 0
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            count += str(fd.readlink()).startswith("socket:")
+    return count
+
+
+def _count_sendfile(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Record the byte count of every os.sendfile call that moved bytes."""
+    moved: list[int] = []
+    real = os.sendfile
+
+    def sendfile(out_fd: int, in_fd: int, offset: int | None, count: int) -> int:
+        sent = real(out_fd, in_fd, offset, count)
+        if sent:
+            moved.append(sent)
+        return sent
+
+    monkeypatch.setattr(os, "sendfile", sendfile)
+    return moved
+
+
+def test_uploads_on_uvloop_go_out_with_sendfile_and_leave_no_descriptor(
+    card: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """uvloop has no loop.sendfile: the client sends a file's data phase with its own
+    os.sendfile loop (20 MiB fills the socket many times over), waiting for room through a
+    duplicate of the socket's descriptor, which each packet closes."""
+    uvloop = pytest.importorskip("uvloop")
+    source = tmp_path / "up.bin"
+    source.write_bytes(random_bytes(20 * MiB + 3, 7))
+    moved = _count_sendfile(monkeypatch)
+
+    async def body() -> None:
+        before = _open_sockets()
+        async with camera_for(card, writable=True) as (_, camera):
+            for name in ("up.bin", "again.bin"):
+                obj = await camera.upload(source, name=name)
+                assert obj.size == source.stat().st_size
+        await asyncio.sleep(0.2)
+        assert _open_sockets() <= before
+
+    uvloop.run(asyncio.wait_for(body(), 60))
+    assert sum(moved) == 2 * source.stat().st_size  # every byte, none read and written
+    assert (card / "up.bin").read_bytes() == (card / "again.bin").read_bytes()
+    assert (card / "up.bin").read_bytes() == source.read_bytes()
+
+
+def test_cancelling_an_upload_on_uvloop_keeps_the_session(card: Path, tmp_path: Path):
+    uvloop = pytest.importorskip("uvloop")
+    source = tmp_path / "up.bin"
+    source.write_bytes(random_bytes(40 * MiB, 8))
+
+    async def body() -> None:
+        async with camera_for(card, writable=True) as (_, camera):
+            task: asyncio.Task[Any] | None = None
+
+            def progress(done: int, total: int | None) -> None:
+                if done >= 4 * MiB and task is not None and not task.done():
+                    task.cancel()
+
+            task = asyncio.ensure_future(camera.upload(source, progress=progress))
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert camera.is_connected
+            assert await camera.get_storage_ids()
+            obj = await camera.upload(source, name="up2.bin")
+            assert obj.size == source.stat().st_size
+
+    uvloop.run(asyncio.wait_for(body(), 60))
+    assert not (card / "up.bin").exists()
+    assert (card / "up2.bin").read_bytes() == source.read_bytes()
+
+
+def test_a_camera_vanishing_mid_upload_on_uvloop_fails_it_and_leaves_no_descriptor(
+    card: Path, tmp_path: Path
+):
+    """The emulator drops the link 6 MiB into SendObject: os.sendfile meets a reset (or the
+    wait for room meets the loss); the upload fails with ConnectionLost, it does not hang."""
+    uvloop = pytest.importorskip("uvloop")
+    source = tmp_path / "up.bin"
+    source.write_bytes(random_bytes(24 * MiB, 9))
+    faults = Faults(drop_after_bytes=6 * MiB, drop_operations=frozenset({OperationCode.SendObject}))
+
+    async def body() -> None:
+        before = _open_sockets()
+        async with camera_for(card, writable=True, faults=faults) as (_, camera):
+            with pytest.raises(ConnectionLost):
+                await camera.upload(source)
+            assert not camera.is_connected
+        await asyncio.sleep(0.2)
+        assert _open_sockets() <= before
+
+    uvloop.run(asyncio.wait_for(body(), 60))
+    assert not (card / "up.bin").exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SO_RCVLOWAT as on Linux")
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_a_download_asks_to_be_woken_for_big_reads_and_resets_after(card: Path, loop: str):
+    """During a data-in phase the command socket's SO_RCVLOWAT asks for what the phase
+    still owes (up to 256 KiB); after it, and after a cancelled one, any byte wakes us."""
+    if loop == "uvloop":
+        pytest.importorskip("uvloop")
+
+    def lowat(camera: Camera) -> int:
+        sock = camera._channels[Channel.COMMAND].sock
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT))
+
+    async def body() -> None:
+        async with camera_for(card) as (_, camera):
+            obj = await camera.find("big.bin")
+            seen: set[int] = set()
+            sink = io.BytesIO()
+            await camera.get_object(obj.handle, sink, progress=lambda d, t: seen.add(lowat(camera)))
+            assert sink.getvalue() == (card / "big.bin").read_bytes()
+            assert max(seen) == 256 << 10
+            assert lowat(camera) == 1
+            task = asyncio.ensure_future(camera.get_object(obj.handle))
+            while camera._rcvlowat <= 1:
+                await asyncio.sleep(0.001)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            assert lowat(camera) == 1
+            assert await camera.get_storage_ids()
+
+    if loop == "uvloop":
+        import uvloop
+
+        uvloop.run(asyncio.wait_for(body(), 60))
+    else:
+        run(body())
 
 
 def test_name_helpers():

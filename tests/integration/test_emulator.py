@@ -699,6 +699,29 @@ async def test_upload(card: Path) -> None:
     assert not list(card.rglob(".ptpkit-upload-*"))
 
 
+async def test_a_data_out_phase_in_many_reads_reaches_a_keeping_sink_intact(card: Path) -> None:
+    """The emulator reads every connection into one shared buffer: a sink that keeps what
+    it is given (SendObjectInfo collects its dataset) must get copies, not views that the
+    next read overwrites."""
+    name = "pieces-" + "x" * 100 + ".bin"
+    dataset = ObjectInfo(object_compressed_size=3, filename=name).encode()
+    async with emulator(card, writable=True) as server, initiator(server) as client:
+        loop = asyncio.get_running_loop()
+        pending = _Pending(loop.create_future())
+        client._pending = pending
+        client.session.send_request(
+            Op.SendObjectInfo, (SID, ROOT), data_out_length=len(dataset), now=loop.time()
+        )
+        for start in range(0, len(dataset), 16):  # small Data packets, apart in time
+            client.session.send_data(dataset[start : start + 16], loop.time())
+            await client._flush()
+            await asyncio.sleep(0.01)
+        result = await asyncio.wait_for(pending.future, 5)
+        assert result.code == RC.OK
+        await client.ok(Op.SendObject, data=b"abc")
+    assert (card / name).read_bytes() == b"abc"
+
+
 async def test_broken_upload_leaves_nothing(card: Path) -> None:
     async with emulator(card, writable=True) as server:
         async with initiator(server) as client:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import io
 import random
 import struct
 from collections.abc import Coroutine
@@ -21,11 +22,21 @@ from ptpkit.emulator import serve
 from ptpkit.errors import (
     ConnectionLost,
     PtpError,
+    PtpResponseError,
     PtpTimeoutError,
     RemoteProtocolError,
     TransferError,
 )
+from ptpkit.proto.codes import OperationCode, ResponseCode
+from ptpkit.proto.datasets import DeviceInfo
+from ptpkit.proto.events import (
+    Channel,
+    EventChannelRequested,
+    InitiatorConnected,
+    OperationRequested,
+)
 from ptpkit.proto.packets import InitCommandRequest
+from ptpkit.proto.responder import ResponderSession, peek_init_packet
 
 T = TypeVar("T")
 
@@ -128,6 +139,76 @@ def test_a_camera_sending_garbage_gets_a_protocol_error(reply: bytes) -> None:
             await server.wait_closed()
 
     run(main(), timeout=20)
+
+
+def test_a_camera_cancelling_mid_download_is_heard_at_once() -> None:
+    """A camera that stops a data-in phase with a Cancel on the command connection: the
+    client had asked to be woken only for what the phase still owed (SO_RCVLOWAT), yet
+    it hears the Cancel and the response at once, not at the response timeout."""
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        session = ResponderSession(1, bytes(range(16)), "canceller")
+        session.start(loop.time())
+        writers: dict[Channel, asyncio.StreamWriter] = {}
+
+        async def flush() -> None:
+            for channel, data in session.data_to_send():
+                writers[channel].write(data)
+                await writers[channel].drain()
+
+        async def answer(request: OperationRequested) -> None:
+            now = loop.time()
+            if request.code == OperationCode.GetDeviceInfo:
+                session.start_data_in(len(info := DeviceInfo().encode()), now)
+                session.send_data(info, now)
+            elif request.code == OperationCode.GetObject:
+                session.start_data_in(8 << 20, now)
+                session.send_data(bytes(64 << 10), now)
+                await flush()
+                await asyncio.sleep(0.3)  # the client reads it and waits for more
+                session.cancel(loop.time())
+                session.send_response(ResponseCode.TransactionCancelled, (), loop.time())
+                await flush()
+                return
+            session.send_response(ResponseCode.OK, (), now)
+            await flush()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = b""
+            while (packet := peek_init_packet(head)) is None:
+                if not (more := await reader.read(4096)):
+                    return
+                head += more
+            channel = Channel.COMMAND if isinstance(packet, InitCommandRequest) else Channel.EVENT
+            writers[channel] = writer
+            data = head
+            while data:
+                session.receive_data(channel, data, loop.time())
+                while (event := session.next_event()) is not None:
+                    if isinstance(event, InitiatorConnected):
+                        session.accept(loop.time())
+                    elif isinstance(event, EventChannelRequested):
+                        session.accept_event_channel(loop.time())
+                    elif isinstance(event, OperationRequested):
+                        await answer(event)
+                await flush()
+                data = await reader.read(1 << 16)
+
+        server = await asyncio.start_server(connection, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            async with ptpkit.connect("127.0.0.1", port, response_timeout=30) as camera:
+                start = loop.time()
+                with pytest.raises(PtpResponseError) as caught:
+                    await asyncio.wait_for(camera.get_object(1, io.BytesIO()), 10)
+                assert caught.value.code == ResponseCode.TransactionCancelled
+                assert loop.time() - start < 10  # heard, not timed out
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    run(main(), timeout=40)
 
 
 @pytest.mark.parametrize(

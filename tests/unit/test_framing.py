@@ -393,6 +393,22 @@ def test_borrowed_payload_pieces_are_views_not_copies() -> None:
     assert reassemble(items) == reassemble(feed_in_pieces(PacketReader(), pieces))
 
 
+def test_reads_that_start_at_a_packet_boundary_are_not_copied() -> None:
+    # One read per packet, as when a sender writes whole packets and the reader keeps up
+    # (many initiators on one emulator): each payload still arrives as a view, and the
+    # packets in between are decoded straight from the read.
+    cuts, at = [], 0
+    while at < len(BORROW_STREAM):
+        at += int.from_bytes(BORROW_STREAM[at : at + 4], "little")
+        cuts.append(at)
+    pieces = split_at(BORROW_STREAM, cuts[:-1])
+    reader = PacketReader(borrow=True)
+    items, borrowed = _feed_borrowed(reader, pieces)
+    assert borrowed == len(_PAYLOADS)  # the empty one too
+    assert reassemble(items) == reassemble(feed_in_pieces(PacketReader(), pieces))
+    assert reader.at_packet_boundary
+
+
 def test_borrowed_feed_before_draining_is_refused() -> None:
     reader = PacketReader(borrow=True)
     reader.feed(data_header(10, 1, 100))

@@ -37,6 +37,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, Union, cast, overload
 
+from ptpkit.aio.sockets import WATCH_ERRORS, wait_writable
 from ptpkit.config import load_identity
 from ptpkit.errors import (
     ConnectError,
@@ -123,6 +124,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("ptpkit.client")
+_DATA_IN = TransactionState.DATA_IN
 
 #: The PTP/IP port (CIPA DC-005), for both connections.
 DEFAULT_PORT = 15740
@@ -131,6 +133,11 @@ _U32_MAX = 0xFFFFFFFF
 _RECV_BUFFER = 1 << 20  # one read hands the session up to 1 MiB
 _WRITE_HIGH_WATER = 4 << 20
 _PACKET_SIZE = 4 << 20  # payload per Data packet when we upload
+_SOCKET_WAIT_BOUND = 0.25  # waiting for room in the socket: look at the connection again
+#: During a data-in phase, the command socket wakes us for no less than this (or what the
+#: phase still owes): SO_RCVLOWAT (see Camera._tune_rcvlowat).
+_RCVLOWAT = 256 << 10
+_RCVLOWAT_CHECK = 0.1  # a data phase stalled this long below the mark: wake for any byte
 _EVENT_CONNECT_RETRIES = 2  # on ECONNREFUSED, 100 ms apart (a Ricoh Theta quirk)
 
 
@@ -440,6 +447,7 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
         self._buffer = bytearray(buffer_size)
         self._view = memoryview(self._buffer)
         self.transport: asyncio.Transport | None = None
+        self.sock: Any = None  # the transport's socket (setsockopt only)
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
@@ -448,7 +456,7 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
         # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
         transport = cast(asyncio.Transport, base)
         self.transport = transport
-        sock = transport.get_extra_info("socket")
+        sock = self.sock = transport.get_extra_info("socket")
         if sock is not None:
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -621,6 +629,12 @@ class Camera:
         self._txn: _Transaction | None = None
         self._chain: _Chain | None = None
         self._failure: PtpError | None = None
+        # SO_RCVLOWAT of the command socket (0: it cannot be set here), the check that
+        # puts it back to 1 when a data phase stops short, and the bytes owed at the last
+        # check.
+        self._rcvlowat = 1
+        self._rcvlowat_check: asyncio.TimerHandle | None = None
+        self._rcvlowat_owed: int | None = None
         # Session events by type: the handler of each (see _after_input).
         self._handlers: dict[type, Callable[[Any], None]] = {
             DataReceived: self._on_data_received,
@@ -793,6 +807,9 @@ class Camera:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._rcvlowat_check is not None:
+            self._rcvlowat_check.cancel()
+            self._rcvlowat_check = None
         self._session.close()
         for protocol in self._channels.values():
             if protocol.transport is not None:
@@ -827,6 +844,53 @@ class Camera:
     def _on_data(self, channel: Channel, data: memoryview) -> None:
         self._session.receive_data(channel, data, self._now())
         self._after_input()
+        if self._rcvlowat:
+            self._tune_rcvlowat()
+
+    def _tune_rcvlowat(self) -> None:
+        """Ask the kernel not to wake us for fewer bytes than a data-in phase still owes,
+        up to _RCVLOWAT (SO_RCVLOWAT on the command socket); outside one, for any byte.
+
+        Each wake-up costs a read and a pass through the session, however little it
+        brings; with many initiators on one camera (the emulator), being woken for every
+        64 KiB segment also preempts the camera's own sending, which then falls behind.
+        Only what is certainly coming is waited for: a Cancel of ours sets the mark back
+        to 1 at once (the phase stops at a packet boundary); a phase that stops short on
+        the camera's side (its own Cancel, a broken camera) is caught by a check every
+        _RCVLOWAT_CHECK s, which wakes us for any byte again when nothing came."""
+        session = self._session
+        owed = session.data_phase_remaining
+        want = min(owed, _RCVLOWAT) if owed and session.transaction is _DATA_IN else 1
+        if want != self._rcvlowat:
+            self._set_rcvlowat(want)
+
+    def _set_rcvlowat(self, value: int) -> None:
+        protocol = self._channels.get(Channel.COMMAND)
+        sock = None if protocol is None else protocol.sock
+        try:
+            if sock is None:
+                raise OSError("no socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, value)
+        except (OSError, AttributeError, ValueError):  # not on this platform or loop
+            self._rcvlowat = 0
+            return
+        self._rcvlowat = value
+        if value > 1 and self._rcvlowat_check is None:
+            self._watch_rcvlowat()
+
+    def _watch_rcvlowat(self) -> None:
+        assert self._loop is not None
+        self._rcvlowat_owed = self._session.data_phase_remaining
+        self._rcvlowat_check = self._loop.call_later(_RCVLOWAT_CHECK, self._check_rcvlowat)
+
+    def _check_rcvlowat(self) -> None:
+        self._rcvlowat_check = None
+        if self._rcvlowat <= 1 or self._closing:
+            return
+        if self._session.data_phase_remaining == self._rcvlowat_owed:
+            self._set_rcvlowat(1)  # nothing came: what did may be all there is
+        else:
+            self._watch_rcvlowat()
 
     def _on_eof(self, channel: Channel) -> None:
         if self._closing:
@@ -943,6 +1007,8 @@ class Camera:
                 self._session.cancel(self._now())
             except LocalProtocolError:  # pragma: no cover - nothing under way any more
                 pass
+            if self._rcvlowat:
+                self._tune_rcvlowat()  # the rest of the phase is not coming
 
     def _flush(self) -> None:
         out = self._session.data_to_send()
@@ -1218,6 +1284,8 @@ class Camera:
             tid = self._session.cancel(self._now())
         except LocalProtocolError:
             return
+        if self._rcvlowat:
+            self._tune_rcvlowat()  # the rest of the phase is not coming
         if tid is not None:
             _log.debug("cancelling transaction %d", tid)
         self._flush()
@@ -2195,7 +2263,9 @@ class _BytesSource:
 
 
 class _FileSource:
-    """A binary file, sent with ``loop.sendfile`` where possible, else read and written."""
+    """A binary file, sent zero-copy where possible: with ``loop.sendfile`` (asyncio's
+    loops), else with ``os.sendfile`` straight into the socket (uvloop has no
+    loop.sendfile), else read and written."""
 
     def __init__(self, file: BinaryIO, size: int | None) -> None:
         self._file = file
@@ -2206,7 +2276,8 @@ class _FileSource:
             except (OSError, AttributeError, ValueError):
                 raise ValueError("give the size of a file that is not a regular file") from None
         self.size = size
-        self._sendfile = True
+        self._sendfile = True  # loop.sendfile
+        self._os_sendfile = hasattr(os, "sendfile")
 
     async def send(self, protocol: _ChannelProtocol, offset: int, length: int) -> None:
         transport = protocol.transport
@@ -2225,9 +2296,22 @@ class _FileSource:
                         f"the file ended after {offset + sent} of {self.size} bytes"
                     )
                 return
+        done = 0
+        if self._os_sendfile:
+            try:
+                done = await _sendfile_to(protocol, self._file, self._start + offset, length)
+            except _NoSendfile as exc:
+                self._os_sendfile = False
+                done = exc.done
+            else:
+                if done != length and not protocol.lost.done():
+                    raise TransferError(
+                        f"the file ended after {offset + done} of {self.size} bytes"
+                    )
+                return  # (a lost connection fails the transaction itself)
         if self._file.seekable():
-            self._file.seek(self._start + offset)
-        left = length
+            self._file.seek(self._start + offset + done)
+        left = length - done
         while left:
             chunk = self._file.read(min(left, 1 << 20))
             if not chunk:
@@ -2235,6 +2319,73 @@ class _FileSource:
             transport.write(chunk)
             left -= len(chunk)
             await protocol.drain()
+
+
+class _NoSendfile(Exception):
+    """os.sendfile cannot send this file to this socket; ``done`` bytes went out."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(done)
+        self.done = done
+
+
+async def _sendfile_to(protocol: _ChannelProtocol, file: BinaryIO, offset: int, count: int) -> int:
+    """``count`` bytes of ``file`` from ``offset`` into the protocol's socket with
+    ``os.sendfile``, for loops without ``loop.sendfile`` (uvloop): the bytes sent, fewer at
+    the end of the file or once the connection is lost (which fails the transaction).
+
+    Sends only while the transport's own buffer is empty, so that what was written before
+    (the packet header) goes first; waits for room in the socket through a duplicate of
+    its descriptor (uvloop will not watch the descriptor its transport owns), returning
+    once the connection is lost or closing. Raises :class:`_NoSendfile` when sendfile
+    cannot be used here.
+    """
+    transport = protocol.transport
+    assert transport is not None
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        raise _NoSendfile(0)
+    try:
+        out_fd, in_fd = sock.fileno(), file.fileno()
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        raise _NoSendfile(0) from None
+    loop = asyncio.get_running_loop()
+    watch: int | None = None
+    done = 0
+    try:
+        while done < count:
+            if protocol.lost.done() or transport.is_closing():
+                return done
+            if not transport.get_write_buffer_size():
+                try:
+                    sent = os.sendfile(out_fd, in_fd, offset + done, count - done)
+                except (BlockingIOError, InterruptedError):
+                    sent = -1
+                except ConnectionError:  # the camera went away: as a failed write would
+                    transport.abort()  # connection_lost fails the transaction
+                    await protocol.lost
+                    return done
+                except OSError:
+                    raise _NoSendfile(done) from None  # not a file sendfile can read
+                if sent == 0:
+                    return done  # end of file
+                if sent > 0:
+                    done += sent
+                    continue
+            # The socket (or the transport's buffer) is full: wait for room.
+            if watch is None:
+                try:
+                    watch = os.dup(out_fd)
+                except OSError:
+                    raise _NoSendfile(done) from None
+            try:  # woken by connection_lost too (a drain waiter); bounded: notices a close
+                await wait_writable(loop, watch, _SOCKET_WAIT_BOUND, protocol._drain_waiters)
+            except WATCH_ERRORS:
+                raise _NoSendfile(done) from None
+        return done
+    finally:
+        if watch is not None:
+            os.close(watch)
 
 
 # -- connect --------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Generic, Protocol, TypeVar, Union, cast
 
+from ptpkit.aio.sockets import WATCH_ERRORS, wait_writable
 from ptpkit.errors import ConnectionLost, DecodeError, RemoteProtocolError
 from ptpkit.proto.codes import TID_NONE, InitFailReason, ResponseCode
 from ptpkit.proto.events import (
@@ -77,6 +78,9 @@ __all__ = [
 log = logging.getLogger("ptpkit.server")
 
 _SOCKET_BUFFER = 4 << 20
+#: One receive buffer for every connection of a server: each read is consumed before the
+#: loop makes the next one (the session borrows it; sinks that keep data get copies).
+_RECV_BUFFER = 1 << 20
 _WRITE_HIGH_WATER = 4 << 20
 #: Back-off while os.sendfile finds the socket full and the loop has no sendfile.
 _SOCKET_FULL_WAIT_MIN = 0.0002
@@ -130,7 +134,13 @@ class Reply:
 
 
 class DataSink(Protocol):
-    """Receives the data-out phase of an operation as it arrives."""
+    """Receives the data-out phase of an operation as it arrives.
+
+    A sink whose ``write`` is done with each piece when it returns (it writes it to a
+    file, or drops it) may have a true ``takes_views`` attribute: it is then given
+    ``memoryview`` pieces of the server's receive buffer, which are overwritten by the
+    next read, instead of copies. Without it, ``write`` gets bytes of its own.
+    """
 
     def write(self, data: bytes) -> None:
         """A piece of the data phase, in order."""
@@ -232,6 +242,8 @@ class ServerOptions:
 class _DiscardSink:
     """Reads and drops a data-out phase, then answers with a fixed reply."""
 
+    takes_views = True
+
     def __init__(self, reply: Reply) -> None:
         self._reply = reply
 
@@ -250,8 +262,12 @@ class _Closed(Exception):
 
 
 # -- one TCP connection -----------------------------------------------------------------
-class _Connection(asyncio.Protocol):
-    """A TCP connection: unidentified until its first packet, then one channel of a link."""
+class _Connection(asyncio.BufferedProtocol):
+    """A TCP connection: unidentified until its first packet, then one channel of a link.
+
+    Reads go into the server's shared receive buffer (no bytes object per read); what is
+    received is handed on as a view of it, consumed before the next read.
+    """
 
     def __init__(self, server: PtpipServer[Any]) -> None:
         self.server = server
@@ -286,7 +302,17 @@ class _Connection(asyncio.Protocol):
             self.server.options.handshake_timeout, self._identify_timeout
         )
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.server._recv_view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        link = self.link
+        if link is not None:
+            link.received(self.channel, self.server._recv_view[:nbytes])
+        else:
+            self.data_received(self.server._recv_view[:nbytes])
+
+    def data_received(self, data: bytes | memoryview) -> None:
         link = self.link
         if link is not None:
             link.received(self.channel, data)
@@ -442,7 +468,7 @@ class _Link(InitiatorLink, Generic[S]):
         self._write_fd: int | None = None
 
     # -- input ----------------------------------------------------------------------
-    def received(self, channel: Channel, data: bytes) -> None:
+    def received(self, channel: Channel, data: bytes | memoryview) -> None:
         if self.closed:
             return
         self.session.receive_data(channel, data, self.loop.time())
@@ -482,7 +508,7 @@ class _Link(InitiatorLink, Generic[S]):
         if isinstance(event, OperationRequested):
             self._begin_operation(event)
         elif isinstance(event, DataReceived):
-            self._sink_write(bytes(event.data))  # bytes already (no borrowing): no copy
+            self._sink_write(event.data)
         elif isinstance(event, DataPhaseEnded):
             self._sink_finish()
         elif isinstance(event, DataPhaseStarted):
@@ -565,7 +591,7 @@ class _Link(InitiatorLink, Generic[S]):
             result = self._finish(result)
         self._answer(request, result)
 
-    def _sink_write(self, data: bytes) -> None:
+    def _sink_write(self, data: bytes | memoryview) -> None:
         sink = self._sink
         if sink is None:
             return
@@ -576,7 +602,9 @@ class _Link(InitiatorLink, Generic[S]):
             self.close(abort=True)
             return
         try:
-            sink.write(data)
+            if isinstance(data, memoryview) and not getattr(sink, "takes_views", False):
+                data = bytes(data)  # the sink may keep it: a copy of its own
+            sink.write(cast(bytes, data))  # a view only where the sink takes views
         except Exception:
             log.exception("data-out sink failed")
             sink.abort()
@@ -810,25 +838,13 @@ class _Link(InitiatorLink, Generic[S]):
             except (OSError, ValueError):
                 self.server.watch_dup_fd = False
                 return False
-        loop = self.loop
-        ready: asyncio.Future[None] = loop.create_future()
-
-        def wake() -> None:
-            if not ready.done():
-                ready.set_result(None)
-
         try:
-            loop.add_writer(fd, wake)
-        except (OSError, RuntimeError, NotImplementedError, ValueError):
+            await wait_writable(
+                self.loop, fd, _SOCKET_FULL_WAIT_BOUND, still_open=lambda: self._write_fd == fd
+            )
+        except WATCH_ERRORS:
             self.server.watch_dup_fd = False
             return False
-        bound = loop.call_later(_SOCKET_FULL_WAIT_BOUND, wake)
-        try:
-            await ready
-        finally:
-            bound.cancel()
-            if self._write_fd == fd:  # not closed (and its number reused) meanwhile
-                loop.remove_writer(fd)
         return True
 
     def _close_write_fd(self) -> None:
@@ -1010,6 +1026,8 @@ class PtpipServer(Generic[S]):
         self.use_sendfile = self.options.use_sendfile
         self.loop_sendfile = True  # False once the loop turns out to lack loop.sendfile
         self.watch_dup_fd = True  # False once the loop turns out unable to watch a dup'd fd
+        self._recv_buffer = bytearray(_RECV_BUFFER)  # shared by every connection
+        self._recv_view = memoryview(self._recv_buffer)
         self._server: asyncio.Server | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._links: dict[int, _Link[S]] = {}
@@ -1070,6 +1088,7 @@ class PtpipServer(Generic[S]):
                 number,
                 self.app.guid,
                 self.app.friendly_name,
+                borrow_data=True,  # data payloads as views of _recv_buffer, not copies
                 handshake_timeout=self.options.handshake_timeout,
                 probe_interval=probe_interval,
                 # an unanswered probe is only noted (never fatal); probe again soon

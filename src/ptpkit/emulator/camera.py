@@ -264,6 +264,10 @@ class _BufferSink:
 class _UploadSink:
     """SendObject: streams the data phase into the pending upload's temporary file."""
 
+    #: Each piece is written to the file before write() returns: the server may pass views
+    #: of its receive buffer (no copy on the way to the disk).
+    takes_views = True
+
     def __init__(self, camera: EmulatedCamera, who: Initiator, upload: PendingUpload) -> None:
         self._camera = camera
         self._who = who
@@ -271,7 +275,7 @@ class _UploadSink:
         self._error: int | None = None
         self._received = 0
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         self._received += len(data)
         if self._error is not None:
             return

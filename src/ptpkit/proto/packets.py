@@ -600,7 +600,9 @@ _build_event = unchecked_builder(Event)
 _build_start_data = unchecked_builder(StartData)
 
 
-def _request_at(data: bytes | bytearray, start: int, size: int) -> OperationRequest | None:
+def _request_at(
+    data: bytes | bytearray | memoryview, start: int, size: int
+) -> OperationRequest | None:
     count, odd = divmod(size - 10, 4)
     if size < 10 or odd or count > MAX_OPERATION_PARAMS:
         return None
@@ -608,7 +610,9 @@ def _request_at(data: bytes | bytearray, start: int, size: int) -> OperationRequ
     return _build_request(v[0], v[1], v[2], v[3:])
 
 
-def _response_at(data: bytes | bytearray, start: int, size: int) -> OperationResponse | None:
+def _response_at(
+    data: bytes | bytearray | memoryview, start: int, size: int
+) -> OperationResponse | None:
     count, odd = divmod(size - 6, 4)
     if size < 6 or odd or count > MAX_OPERATION_PARAMS:
         return None
@@ -616,7 +620,7 @@ def _response_at(data: bytes | bytearray, start: int, size: int) -> OperationRes
     return _build_response(v[0], v[1], v[2:])
 
 
-def _event_at(data: bytes | bytearray, start: int, size: int) -> Event | None:
+def _event_at(data: bytes | bytearray | memoryview, start: int, size: int) -> Event | None:
     count, odd = divmod(size - 6, 4)
     if size < 6 or odd or count > MAX_EVENT_PARAMS:
         return None
@@ -624,7 +628,7 @@ def _event_at(data: bytes | bytearray, start: int, size: int) -> Event | None:
     return _build_event(v[0], v[1], v[2:])
 
 
-def _start_data_at(data: bytes | bytearray, start: int, size: int) -> StartData | None:
+def _start_data_at(data: bytes | bytearray | memoryview, start: int, size: int) -> StartData | None:
     if size != _START_DATA_PAYLOAD.size:
         return None
     tid, total = _START_DATA_PAYLOAD.unpack_from(data, start)
@@ -639,7 +643,9 @@ _DECODE_AT = {
 }
 
 
-def decode_payload_at(ptype: int, data: bytes | bytearray, start: int, end: int) -> Packet:
+def decode_payload_at(
+    ptype: int, data: bytes | bytearray | memoryview, start: int, end: int
+) -> Packet:
     """:func:`decode_payload` of ``data[start:end]``, without copying the hot packets'
     payloads out of ``data`` first (the framing's receive buffer)."""
     decode_at = _DECODE_AT.get(ptype)
