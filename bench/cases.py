@@ -263,6 +263,7 @@ def listing(ctx: Context) -> dict[str, Any]:
             "gphoto2_empty_s",
             "pingpong_rt_per_s",
             "pingpong_asyncio_rt_per_s",
+            "minimal_exchange_per_s",
         )
     }
     counts: dict[str, Any] = {}
@@ -320,6 +321,12 @@ def listing(ctx: Context) -> dict[str, Any]:
                         {"case": "pingpong_asyncio", "rounds": ctx.sizes.pingpong_rounds}, 120
                     )
                     series["pingpong_asyncio_rt_per_s"].append(r["round_trips_per_s"])
+            with c.attempt("minimal_exchange") as go:
+                if go:
+                    r, _ = ctx.worker(
+                        {"case": "exchange_asyncio", "rounds": ctx.sizes.pingpong_rounds}, 120
+                    )
+                    series["minimal_exchange_per_s"].append(r["round_trips_per_s"])
             with c.attempt("client") as go:
                 if go:
                     r, _ = ctx.worker({**list_spec, "ops": True}, 300)
@@ -381,10 +388,13 @@ def listing(ctx: Context) -> dict[str, Any]:
         "bulk_note": None if series["bulk_s"] else bulk_note,
         "pingpong_round_trips_per_s": summary(series["pingpong_rt_per_s"], 1),
         "pingpong_asyncio_round_trips_per_s": summary(series["pingpong_asyncio_rt_per_s"], 1),
+        "minimal_exchange_per_s": summary(series["minimal_exchange_per_s"], 1),
         "pingpong_note": (
             "the ceiling: blocking sockets in two processes, a 22-byte request and a 14-byte "
             "response; the asyncio figure is the same exchange with asyncio protocols (no "
-            "streams) on both ends, on the run's loop"
+            "streams) on both ends, on the run's loop; minimal_exchange_per_s is the real "
+            "GetObjectInfo exchange (ptpkit's bytes, a real ObjectInfo decoded) between a "
+            "raw-struct asyncio client and responder: the floor of Python work for it"
         ),
         "client_seconds": summary(series["client_s"]),
         "ptpkit_ls_wall_s": summary(series["ls_s"]),

@@ -4,7 +4,9 @@
   to disk on the other — the ceiling for a download (and, reversed, an upload).
 * :func:`pingpong`: a minimal request/response exchange over one blocking TCP
   connection, with PTP/IP-sized packets: the ceiling for one-transaction-at-a-time
-  listings.
+  listings; :func:`pingpong_asyncio` the same with asyncio protocols, and
+  :func:`exchange_asyncio` a listing's real GetObjectInfo exchange with the least Python
+  there can be (the floor of any Python implementation of it).
 """
 
 from __future__ import annotations
@@ -199,6 +201,146 @@ def pingpong_asyncio(rounds: int, loop: str = "asyncio") -> float:
         loop = asyncio.get_running_loop()
         finished: asyncio.Future[float] = loop.create_future()
         transport, _ = await loop.create_connection(lambda: Client(finished), "127.0.0.1", port)
+        try:
+            return rounds / await finished
+        finally:
+            transport.close()
+
+    try:
+        return asyncio.run(main(ready.get(timeout=30)))
+    finally:
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()
+
+
+# -- the listing exchange itself, with nothing but struct in between ---------------------
+# What a GetObjectInfo listing costs with the least Python there can be: the same bytes as
+# ptpkit's (a 22-byte request; Start Data, End Data with a real ObjectInfo, Response in one
+# write), asyncio protocols on both ends, the answer looked up whole and its transaction id
+# packed in, the client finding the three packets by their lengths and decoding the
+# ObjectInfo. No framing layer, state machine, events or handlers: the floor of Python
+# work for the exchange ptpkit does, in two processes like the rest.
+_REQUEST = struct.Struct("<IIIHII")  # length, type 6, DataPhaseInfo, code, tid, handle
+_ANSWER_HEAD = struct.Struct("<IIIQIII")  # Start Data (20 bytes), End Data header (12)
+_RESPONSE = struct.Struct("<IIHI")
+
+
+def _object_infos(count: int) -> list[bytes]:
+    from ptpkit.proto.datasets import ObjectInfo
+
+    return [
+        ObjectInfo(
+            storage_id=0x00010001,
+            object_format=0x3801,
+            object_compressed_size=2048,
+            parent_object=1 + i // 250,
+            filename=f"IMG_{i:05d}.JPG",
+            capture_date="20261206T120000",
+            modification_date="20261206T120000",
+        ).encode()
+        for i in range(count)
+    ]
+
+
+def _exchange_server(ready: mp.Queue, loop: str, count: int) -> None:  # type: ignore[type-arg]
+    import asyncio
+
+    if loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    infos = _object_infos(count)
+
+    def answer(tid: int, handle: int) -> bytes:
+        info = infos[handle % count]
+        n = len(info)
+        head = _ANSWER_HEAD.pack(20, 9, tid, n, 12 + n, 12, tid)
+        return head + info + _RESPONSE.pack(14, 7, 0x2001, tid)
+
+    async def main() -> None:
+        closed = asyncio.Event()
+
+        class Responder(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                self.transport = cast("asyncio.Transport", transport)
+                self.buf = b""
+                sock = transport.get_extra_info("socket")
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def data_received(self, data: bytes) -> None:
+                buf = self.buf + data
+                while len(buf) >= _REQUEST.size:
+                    _, _, _, _, tid, handle = _REQUEST.unpack_from(buf)
+                    self.transport.write(answer(tid, handle))
+                    buf = buf[_REQUEST.size :]
+                self.buf = buf
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                closed.set()
+
+        server = await asyncio.get_running_loop().create_server(Responder, "127.0.0.1", 0)
+        ready.put(server.sockets[0].getsockname()[1])
+        await closed.wait()
+        server.close()
+
+    asyncio.run(main())
+
+
+def exchange_asyncio(rounds: int, loop: str = "asyncio", count: int = 1000) -> float:
+    """GetObjectInfo exchanges per second between a minimal raw-struct asyncio client and
+    responder in two processes (see above), on ``loop`` in both."""
+    import asyncio
+
+    from ptpkit.proto.datasets import ObjectInfo
+
+    if loop == "uvloop":
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    ctx = mp.get_context("spawn")
+    ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
+    proc = ctx.Process(target=_exchange_server, args=(ready, loop, count))
+    proc.start()
+
+    class Initiator(asyncio.Protocol):
+        def __init__(self, finished: asyncio.Future[float]) -> None:
+            self.finished = finished
+            self.tid = 0
+            self.buf = b""
+            self.start = 0.0
+            self.infos: list[ObjectInfo] = []
+
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = cast("asyncio.Transport", transport)
+            transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.start = time.perf_counter()
+            self.send()
+
+        def send(self) -> None:
+            self.tid += 1
+            self.transport.write(_REQUEST.pack(22, 6, 1, 0x1008, self.tid, self.tid))
+
+        def data_received(self, data: bytes) -> None:
+            buf = self.buf + data
+            while len(buf) >= _ANSWER_HEAD.size:
+                length = _ANSWER_HEAD.unpack_from(buf)[3]
+                end = _ANSWER_HEAD.size + length + _RESPONSE.size
+                if len(buf) < end:
+                    break
+                info = buf[_ANSWER_HEAD.size : _ANSWER_HEAD.size + length]
+                buf = buf[end:]
+                if self.tid < rounds:
+                    self.send()  # the next request first, as ptpkit's client does
+                else:
+                    self.finished.set_result(time.perf_counter() - self.start)
+                self.infos.append(ObjectInfo.decode(info))
+            self.buf = buf
+
+    async def main(port: int) -> float:
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[float] = loop.create_future()
+        transport, _ = await loop.create_connection(lambda: Initiator(finished), "127.0.0.1", port)
         try:
             return rounds / await finished
         finally:

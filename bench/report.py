@@ -66,6 +66,11 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "listing_vs_asyncio_ceiling": ratio(
             client, med(li.get("pingpong_asyncio_round_trips_per_s"))
         ),
+        # the floor of Python work for the exchange, and what ptpkit's layers add to it
+        "listing_minimal_exchange_vs_ceiling": ratio(
+            med(li.get("minimal_exchange_per_s")), med(li.get("pingpong_round_trips_per_s"))
+        ),
+        "listing_vs_minimal_exchange": ratio(client, med(li.get("minimal_exchange_per_s"))),
         "download_gbps": ptp,
         "download_partial_gbps": part,
         "download_raw_gbps": raw,
@@ -78,6 +83,7 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "listing_gphoto2_objects_per_s": med(li.get("gphoto2_objects_per_s")),
         "listing_ceiling_round_trips_per_s": med(li.get("pingpong_round_trips_per_s")),
         "listing_asyncio_round_trips_per_s": med(li.get("pingpong_asyncio_round_trips_per_s")),
+        "listing_minimal_exchange_per_s": med(li.get("minimal_exchange_per_s")),
         "concurrency_one_gbps": med(c.get("one_initiator_gbps")),
         "concurrency_many_gbps": med(c.get("many_initiators_gbps")),
     }
@@ -252,6 +258,8 @@ def table(results: dict[str, Any]) -> str:
         "listing_client_vs_gphoto2",
         "listing_vs_gphoto2_mtp",
         "listing_vs_asyncio_ceiling",
+        "listing_minimal_exchange_vs_ceiling",
+        "listing_vs_minimal_exchange",
         "listing_bulk_objects_per_s",
         "listing_bulk_vs_ceiling",
         "concurrency_raw_32_vs_1",
@@ -287,6 +295,10 @@ def table(results: dict[str, Any]) -> str:
         (
             "listing: the same ping-pong with asyncio protocols on both ends",
             _stat(li, "pingpong_asyncio_round_trips_per_s", " round trips/s"),
+        ),
+        (
+            "listing: the GetObjectInfo exchange, raw-struct asyncio on both ends (the floor)",
+            _stat(li, "minimal_exchange_per_s", " exchanges/s"),
         ),
         ("listing: ptpkit client list_objects()", _stat(li, "client_objects_per_s", " objects/s")),
         (

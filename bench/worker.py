@@ -275,6 +275,14 @@ def case_pingpong_asyncio(spec: dict[str, Any]) -> None:
     emit(round_trips_per_s=raw.pingpong_asyncio(rounds, loop), rounds=rounds, loop=loop)
 
 
+def case_exchange_asyncio(spec: dict[str, Any]) -> None:
+    from bench import raw
+
+    rounds = int(spec["rounds"])
+    loop = use_loop(spec.get("loop", "auto"))
+    emit(round_trips_per_s=raw.exchange_asyncio(rounds, loop), rounds=rounds, loop=loop)
+
+
 def case_raw_server(spec: dict[str, Any]) -> None:
     from bench import raw
 
@@ -311,6 +319,7 @@ SYNC_CASES: dict[str, Callable[[dict[str, Any]], None]] = {
     "raw": case_raw,
     "pingpong": case_pingpong,
     "pingpong_asyncio": case_pingpong_asyncio,
+    "exchange_asyncio": case_exchange_asyncio,
     "raw_server": case_raw_server,
     "raw_fetch": case_raw_fetch,
 }
