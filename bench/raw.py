@@ -11,11 +11,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing as mp
 import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -123,8 +125,6 @@ def pingpong(rounds: int) -> float:
 
 # -- the same ping-pong with asyncio protocols on both ends -------------------------------
 def _pingpong_asyncio_server(ready: mp.Queue, loop: str) -> None:  # type: ignore[type-arg]
-    import asyncio
-
     if loop == "uvloop":
         import uvloop
 
@@ -162,8 +162,6 @@ def _pingpong_asyncio_server(ready: mp.Queue, loop: str) -> None:  # type: ignor
 def pingpong_asyncio(rounds: int, loop: str = "asyncio") -> float:
     """Round trips per second with asyncio protocols (no streams) on both ends, on
     ``loop`` ("asyncio" or "uvloop") in both processes."""
-    import asyncio
-
     if loop == "uvloop":
         import uvloop
 
@@ -197,10 +195,23 @@ def pingpong_asyncio(rounds: int, loop: str = "asyncio") -> float:
             else:
                 self.finished.set_result(time.perf_counter() - self.start)
 
+    return _rounds_per_s(proc, ready, Client, rounds)
+
+
+def _rounds_per_s(
+    proc: mp.process.BaseProcess,
+    ready: mp.Queue,  # type: ignore[type-arg]
+    protocol: Callable[[asyncio.Future[float]], asyncio.Protocol],
+    rounds: int,
+) -> float:
+    """Run ``protocol`` (made with the future it sets to the seconds taken) against the
+    server ``proc`` started, which puts its port on ``ready``; ``rounds`` per second.
+    Reaps the server, which ends when the connection closes."""
+
     async def main(port: int) -> float:
         loop = asyncio.get_running_loop()
         finished: asyncio.Future[float] = loop.create_future()
-        transport, _ = await loop.create_connection(lambda: Client(finished), "127.0.0.1", port)
+        transport, _ = await loop.create_connection(lambda: protocol(finished), "127.0.0.1", port)
         try:
             return rounds / await finished
         finally:
@@ -244,8 +255,6 @@ def _object_infos(count: int) -> list[bytes]:
 
 
 def _exchange_server(ready: mp.Queue, loop: str, count: int) -> None:  # type: ignore[type-arg]
-    import asyncio
-
     if loop == "uvloop":
         import uvloop
 
@@ -290,8 +299,6 @@ def _exchange_server(ready: mp.Queue, loop: str, count: int) -> None:  # type: i
 def exchange_asyncio(rounds: int, loop: str = "asyncio", count: int = 1000) -> float:
     """GetObjectInfo exchanges per second between a minimal raw-struct asyncio client and
     responder in two processes (see above), on ``loop`` in both."""
-    import asyncio
-
     from ptpkit.proto.datasets import ObjectInfo
 
     if loop == "uvloop":
@@ -337,21 +344,7 @@ def exchange_asyncio(rounds: int, loop: str = "asyncio", count: int = 1000) -> f
                 self.infos.append(ObjectInfo.decode(info))
             self.buf = buf
 
-    async def main(port: int) -> float:
-        loop = asyncio.get_running_loop()
-        finished: asyncio.Future[float] = loop.create_future()
-        transport, _ = await loop.create_connection(lambda: Initiator(finished), "127.0.0.1", port)
-        try:
-            return rounds / await finished
-        finally:
-            transport.close()
-
-    try:
-        return asyncio.run(main(ready.get(timeout=30)))
-    finally:
-        proc.join(timeout=10)
-        if proc.is_alive():
-            proc.kill()
+    return _rounds_per_s(proc, ready, Initiator, rounds)
 
 
 # -- a raw server for many receivers at once ----------------------------------------------------

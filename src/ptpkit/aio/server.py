@@ -893,17 +893,7 @@ class _Link(InitiatorLink, Generic[S]):
         out = self.session.data_to_send()
         if not out:
             return
-        if len(out) == 1:  # one packet: nothing to join
-            channel, data = out[0]
-            if channel is Channel.COMMAND:
-                if self._cmd_busy:
-                    self._held.append(data)
-                else:
-                    self.cmd.write(data)
-            elif self.evt is not None:
-                self.evt.write(data)
-            return
-        if self.options.join_writes or self.faults.coalesce:
+        if len(out) > 1 and (self.options.join_writes or self.faults.coalesce):
             self._write_coalesced(out)
             return
         for channel, data in out:
