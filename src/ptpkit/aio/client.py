@@ -1777,7 +1777,7 @@ class Camera:
         ``thumb_*`` fields of :attr:`CameraObject.info` are 0), and gives the 64-bit size
         of objects of 4 GiB and more.
         """
-        for obj in await self._listed(
+        for obj in await self.list_objects(
             folder,
             storage=storage,
             object_format=object_format,
@@ -1788,18 +1788,18 @@ class Camera:
         ):
             yield obj
 
-    async def _listed(
+    async def list_objects(
         self,
-        folder: str | None,
+        folder: str | None = None,
         *,
-        storage: int | str | None,
-        object_format: int | str | None,
-        pattern: str | None,
-        since: datetime | None,
-        folders: bool,
-        bulk: bool | None,
+        storage: int | str | None = None,
+        object_format: int | str | None = None,
+        pattern: str | None = None,
+        since: datetime | None = None,
+        folders: bool = False,
+        bulk: bool | None = None,
     ) -> list[CameraObject]:
-        """What :meth:`walk` yields, as a list."""
+        """:meth:`walk` as a list (built whole, then handed out by walk)."""
         selected = await self._select_storages(storage, folder)
         by_storage: dict[int, dict[int, _Listed]] | None = None
         if bulk or (bulk is None and self.supports(MtpOperationCode.GetObjectPropList)):
@@ -1836,28 +1836,6 @@ class Camera:
                     continue
                 chosen.append(obj)
         return chosen
-
-    async def list_objects(
-        self,
-        folder: str | None = None,
-        *,
-        storage: int | str | None = None,
-        object_format: int | str | None = None,
-        pattern: str | None = None,
-        since: datetime | None = None,
-        folders: bool = False,
-        bulk: bool | None = None,
-    ) -> list[CameraObject]:
-        """:meth:`walk` as a list."""
-        return await self._listed(
-            folder,
-            storage=storage,
-            object_format=object_format,
-            pattern=pattern,
-            since=since,
-            folders=folders,
-            bulk=bulk,
-        )
 
     async def list_objects_bulk(
         self, folder: str | None = None, *, folders: bool = True
