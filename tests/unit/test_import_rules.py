@@ -16,11 +16,15 @@ import pytest
 from conftest import REPO_ROOT
 
 PROTO_DIR = REPO_ROOT / "src" / "ptpkit" / "proto"
-PROTO_FILES = sorted(PROTO_DIR.glob("*.py"))
-PROTO_MODULES = [
-    "ptpkit.proto" if path.stem == "__init__" else f"ptpkit.proto.{path.stem}"
-    for path in PROTO_FILES
-]
+PROTO_FILES = sorted(PROTO_DIR.rglob("*.py"))
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(REPO_ROOT / "src").with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+PROTO_MODULES = [_module_name(path) for path in PROTO_FILES]
 
 FORBIDDEN_MODULES = {
     "asyncio",
@@ -132,7 +136,7 @@ def offences(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", PROTO_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PROTO_FILES, ids=lambda p: str(p.relative_to(PROTO_DIR)))
 def test_no_files_os_or_clock_in_the_source(path: Path) -> None:
     assert offences(path) == []
 
@@ -148,7 +152,7 @@ def code_without_strings(path: Path) -> str:
     return tokenize.untokenize(tokens)
 
 
-@pytest.mark.parametrize("path", PROTO_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", PROTO_FILES, ids=lambda p: str(p.relative_to(PROTO_DIR)))
 def test_no_open_os_or_time_by_text(path: Path) -> None:
     """A plain-text backstop for the AST check: no ``open(``, ``import os``, ``time.``."""
     code = code_without_strings(path)

@@ -1,0 +1,11 @@
+"""Vendor wire knowledge, sans-IO: one module per camera family.
+
+Each module holds that vendor's operation, event and property codes (``IntEnum``\\ s with
+the names gphoto2 and the vendors use) and the codecs of its vendor datasets, as frozen
+dataclasses with ``encode()``/``decode()`` built on :class:`~ptpkit.proto.buffer.Buffer`.
+Like the rest of ``ptpkit.proto`` they never touch a socket, a file or a clock. The
+client's dialects (``ptpkit.dialects``) and the emulator's personas
+(``ptpkit.emulator.personas``) are built on them, one module of the same name per vendor.
+"""
+
+from __future__ import annotations
