@@ -1,12 +1,6 @@
-"""PTP/IP packets: the 14 types of CIPA DC-005, each a frozen dataclass.
-
-Every packet has ``encode() -> bytes`` (the whole packet, header included) and a
-classmethod ``decode(data) -> packet`` that takes the whole packet. :func:`decode_packet`
-dispatches on the type field through :data:`PACKET_CLASSES`; a type we do not know
-decodes to :class:`UnknownPacket`, never an exception.
-
-Layouts (reference §1.3): ``u32 length, u32 type, payload``; all little-endian.
-"""
+"""The 14 PTP/IP packet types of CIPA DC-005, each a frozen dataclass, and the dispatch
+table that decodes a packet from its type (:data:`PACKET_CLASSES`, :func:`decode_payload`,
+:func:`decode_packet`)."""
 
 from __future__ import annotations
 
@@ -15,15 +9,31 @@ from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar, Union
 
 from ptpkit.errors import DecodeError, LocalProtocolError
-from ptpkit.proto.buffer import Buffer, Fields, pack_header
+from ptpkit.proto.buffer import Buffer, pack_header
 from ptpkit.proto.codes import PROTOCOL_VERSION_1_0, PacketType
-from ptpkit.proto.records import unchecked_builder
+from ptpkit.proto.packets.layouts import (
+    _CODE_HEAD,
+    _CODE_PACKETS,
+    _CODE_PAYLOADS,
+    _PARAMS,
+    _REQUEST_HEAD,
+    _REQUEST_PAYLOADS,
+    _START_DATA_PAYLOAD,
+    _U16_MAX,
+    _U32_MAX,
+    _U64_MAX,
+    DATA_LENGTH_UNKNOWN,
+    GUID_SIZE,
+    HEADER_SIZE,
+    MAX_EVENT_PARAMS,
+    MAX_FRIENDLY_NAME_UNITS,
+    MAX_OPERATION_PARAMS,
+    request_packet,
+    response_packet,
+    start_data_packet,
+)
 
 __all__ = [
-    "DATA_LENGTH_UNKNOWN",
-    "HEADER_SIZE",
-    "MAX_EVENT_PARAMS",
-    "MAX_OPERATION_PARAMS",
     "PACKET_CLASSES",
     "Cancel",
     "Data",
@@ -41,27 +51,9 @@ __all__ = [
     "ProbeResponse",
     "StartData",
     "UnknownPacket",
-    "data_header_packet",
     "decode_packet",
     "decode_payload",
-    "decode_payload_at",
-    "request_packet",
-    "response_packet",
-    "start_data_packet",
 ]
-
-HEADER_SIZE = 8
-MAX_OPERATION_PARAMS = 5
-MAX_EVENT_PARAMS = 3
-DATA_LENGTH_UNKNOWN = 0xFFFFFFFFFFFFFFFF
-GUID_SIZE = 16
-#: Longest FriendlyName we encode or accept, in UTF-16 units (without the NUL). Fuji's
-#: fixed packet leaves room for 26; PTPY stops at 40. We accept more, up to the cap.
-MAX_FRIENDLY_NAME_UNITS = 1024
-
-_U16_MAX = 0xFFFF
-_U32_MAX = 0xFFFFFFFF
-_U64_MAX = 0xFFFFFFFFFFFFFFFF
 
 P = TypeVar("P", bound="_PacketBase")
 
@@ -120,59 +112,6 @@ def _pull_params(buf: Buffer, limit: int, what: str) -> tuple[int, ...]:
     if count > limit:
         raise DecodeError(f"{what}: {count} parameters, at most {limit} allowed")
     return buf.pull_fields(_PARAMS[count])
-
-
-# The operation packets are built and parsed for every transaction: each has its fixed
-# layout, by number of parameters, so that it is packed (header included) in one step.
-_PARAMS = tuple(Fields("I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
-_REQUEST_HEAD = Fields("IHI")  # DataPhaseInfo, OperationCode, TransactionID
-_REQUEST_PAYLOADS = tuple(Fields("IHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
-_REQUEST_PACKETS = tuple(Fields("IIIHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
-_CODE_HEAD = Fields("HI")  # response or event code, TransactionID
-_CODE_PAYLOADS = tuple(Fields("HI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
-_CODE_PACKETS = tuple(Fields("IIHI" + "I" * n) for n in range(MAX_OPERATION_PARAMS + 1))
-_START_DATA_PAYLOAD = Fields("IQ")
-_START_DATA_PACKET = Fields("IIIQ")
-_DATA_HEADER = Fields("III")  # length, type, TransactionID: a Data / End Data packet's head
-
-
-# The hot packets as bytes, straight from their fields: the sessions queue these without
-# building a packet object first, and the classes' encode() uses them too. Fields.pack
-# refuses a value that does not fit (LocalProtocolError), as validation on construction would.
-def request_packet(
-    data_phase: int, code: int, transaction_id: int, params: tuple[int, ...]
-) -> bytes:
-    """A whole Operation Request packet (type 6)."""
-    if len(params) > MAX_OPERATION_PARAMS:
-        raise LocalProtocolError(
-            f"OperationRequest takes at most {MAX_OPERATION_PARAMS} parameters, got {len(params)}"
-        )
-    fields = _REQUEST_PACKETS[len(params)]
-    return fields.pack(
-        fields.size, PacketType.OperationRequest, data_phase, code, transaction_id, *params
-    )
-
-
-def response_packet(code: int, transaction_id: int, params: tuple[int, ...]) -> bytes:
-    """A whole Operation Response packet (type 7)."""
-    if len(params) > MAX_OPERATION_PARAMS:
-        raise LocalProtocolError(
-            f"OperationResponse takes at most {MAX_OPERATION_PARAMS} parameters, got {len(params)}"
-        )
-    fields = _CODE_PACKETS[len(params)]
-    return fields.pack(fields.size, PacketType.OperationResponse, code, transaction_id, *params)
-
-
-def start_data_packet(transaction_id: int, total_length: int) -> bytes:
-    """A whole Start Data packet (type 9)."""
-    fields = _START_DATA_PACKET
-    return fields.pack(fields.size, PacketType.StartData, transaction_id, total_length)
-
-
-def data_header_packet(payload_length: int, ptype: int, transaction_id: int) -> bytes:
-    """The 12 bytes before the payload of a Data (10) or End Data (12) packet."""
-    fields = _DATA_HEADER
-    return fields.pack(fields.size + payload_length, ptype, transaction_id)
 
 
 class _PacketBase:
@@ -587,73 +526,6 @@ def decode_payload(ptype: int, payload: bytes | bytearray | memoryview) -> Packe
     packet = cls.pull_payload(buf)
     buf.check_end(cls.__name__)
     return packet  # type: ignore[return-value]
-
-
-# -- the hot packets, straight from the receive buffer -----------------------------------------
-# Every transaction brings an Operation Request or Response and most a Start Data: these
-# are read in place, in one struct step, and built without __post_init__, whose checks a
-# value unpacked from a u16/u32/u64 field always passes (only the parameter count can be
-# wrong, and is checked here). Anything irregular takes decode_payload, which says what.
-_build_request = unchecked_builder(OperationRequest)
-_build_response = unchecked_builder(OperationResponse)
-_build_event = unchecked_builder(Event)
-_build_start_data = unchecked_builder(StartData)
-
-
-def _request_at(
-    data: bytes | bytearray | memoryview, start: int, size: int
-) -> OperationRequest | None:
-    count, odd = divmod(size - 10, 4)
-    if size < 10 or odd or count > MAX_OPERATION_PARAMS:
-        return None
-    v = _REQUEST_PAYLOADS[count].unpack_from(data, start)
-    return _build_request(v[0], v[1], v[2], v[3:])
-
-
-def _response_at(
-    data: bytes | bytearray | memoryview, start: int, size: int
-) -> OperationResponse | None:
-    count, odd = divmod(size - 6, 4)
-    if size < 6 or odd or count > MAX_OPERATION_PARAMS:
-        return None
-    v = _CODE_PAYLOADS[count].unpack_from(data, start)
-    return _build_response(v[0], v[1], v[2:])
-
-
-def _event_at(data: bytes | bytearray | memoryview, start: int, size: int) -> Event | None:
-    count, odd = divmod(size - 6, 4)
-    if size < 6 or odd or count > MAX_EVENT_PARAMS:
-        return None
-    v = _CODE_PAYLOADS[count].unpack_from(data, start)
-    return _build_event(v[0], v[1], v[2:])
-
-
-def _start_data_at(data: bytes | bytearray | memoryview, start: int, size: int) -> StartData | None:
-    if size != _START_DATA_PAYLOAD.size:
-        return None
-    tid, total = _START_DATA_PAYLOAD.unpack_from(data, start)
-    return _build_start_data(tid, total)
-
-
-_DECODE_AT = {
-    int(PacketType.OperationRequest): _request_at,
-    int(PacketType.OperationResponse): _response_at,
-    int(PacketType.Event): _event_at,
-    int(PacketType.StartData): _start_data_at,
-}
-
-
-def decode_payload_at(
-    ptype: int, data: bytes | bytearray | memoryview, start: int, end: int
-) -> Packet:
-    """:func:`decode_payload` of ``data[start:end]``, without copying the hot packets'
-    payloads out of ``data`` first (the framing's receive buffer)."""
-    decode_at = _DECODE_AT.get(ptype)
-    if decode_at is not None:
-        packet = decode_at(data, start, end - start)
-        if packet is not None:
-            return packet
-    return decode_payload(ptype, bytes(memoryview(data)[start:end]))
 
 
 def decode_packet(data: bytes | bytearray | memoryview) -> Packet:
