@@ -12,7 +12,8 @@ import itertools
 import json
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from enum import IntEnum
 from pathlib import Path
 
 import dpkt
@@ -29,6 +30,7 @@ from ptpkit.proto.datasets import (
     ObjectInfo,
     PropRange,
     StorageInfo,
+    decode_u16_array,
     encode_u32_array,
 )
 from ptpkit.proto.packets import (
@@ -43,6 +45,8 @@ from ptpkit.proto.packets import (
     ProbeRequest,
     StartData,
 )
+from ptpkit.proto.vendors.base import Vendor, vendor_code_name
+from ptpkit.proto.vendors.registry import find_vendor
 
 PORT = 15740
 CLIENT_IP = bytes([192, 168, 1, 10])
@@ -1189,3 +1193,79 @@ def test_cli_no_packets(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stdout == ""
     assert "no PTP/IP packets on TCP port 15740 in 1 frames" in result.stderr
+
+
+# -- vendors ----------------------------------------------------------------------------
+
+
+class AcmeOperationCode(IntEnum):
+    # 0x90C7 is also VendorOperationCode.NikonGetEvent: the device's vendor must win.
+    AcmeGetEventList = 0x90C7
+
+
+class AcmeEventCode(IntEnum):
+    AcmeShutterPressed = 0xC101
+
+
+@dataclass(frozen=True, slots=True)
+class AcmeEventList:
+    events: tuple[int, ...]
+
+    @classmethod
+    def decode(cls, data: bytes) -> AcmeEventList:
+        return cls(decode_u16_array(data))
+
+
+ACME = Vendor(
+    name="acme",
+    extension_id=0x7777,
+    manufacturers=("Acme",),
+    codes={"operation": (AcmeOperationCode,), "event": (AcmeEventCode,)},
+    datasets={0x90C7: AcmeEventList.decode},
+)
+
+
+def test_vendor_names_and_datasets_follow_the_device_info(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ptpkit.proto.vendors.registry.KNOWN_VENDORS", (ACME,))
+    info = DeviceInfo(vendor_extension_id=0xFFFFFFFF, manufacturer="Acme Corporation")
+    # u32 count 2, then 0xC101 and 0x4002 (hand-written: a UINT16 array)
+    events = h("02000000 01C1 0240")
+    records = run_transactions(
+        tmp_path,
+        [
+            transaction(1, 0x90C7, [], events),  # before the DeviceInfo: no vendor yet
+            transaction(2, 0x1001, [], info.encode()),
+            transaction(3, 0x90C7, [], events),
+            transaction(4, 0x90C7, [], b"\x01\x00"),  # damaged
+        ],
+    )
+    requests = [r for r in records if r.type_name == "OperationRequest"]
+    assert [r.get("code_name") for r in requests] == [
+        "NikonGetEvent",
+        "GetDeviceInfo",
+        "AcmeGetEventList",
+        "AcmeGetEventList",
+    ]
+    got = datasets(records)
+    assert isinstance(got[0], dict) and got[0]["type"] == "DeviceInfo"
+    assert got[1:] == [
+        {"type": "AcmeEventList", "events": [0xC101, 0x4002]},
+        "error: AcmeGetEventList: u32: need 4 bytes at offset 0, only 2 left",
+    ]
+
+
+def test_find_vendor_by_extension_id_or_manufacturer() -> None:
+    other = Vendor(name="other", extension_id=0xA, manufacturers=("Other",))
+    known = (ACME, other)
+    assert find_vendor(0x7777, "", known) is ACME
+    assert find_vendor(0xA, "Acme", known) is other  # the extension id decides first
+    assert find_vendor(6, "Acme Corporation", known) is ACME  # Microsoft's id: the name
+    assert find_vendor(0xFFFFFFFF, "made by Other", known) is other  # MTP's id: the name
+    assert find_vendor(0x1234, "Acme Corporation", known) is None  # a maker's id, not ours
+    assert find_vendor(0xFFFFFFFF, "Nobody", known) is None
+    assert vendor_code_name(ACME, "event", 0xC101) == "AcmeShutterPressed"
+    assert vendor_code_name(ACME, "event", 0x4002) == "ObjectAdded"
+    assert vendor_code_name(None, "operation", 0x90C7) == "NikonGetEvent"
+    assert vendor_code_name(ACME, "property", 0xD123) == "Vendor_0xD123"

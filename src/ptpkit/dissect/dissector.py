@@ -1,0 +1,145 @@
+"""The dissector: every TCP connection numbered like tshark's ``tcp.stream``, those on the
+PTP/IP port followed as :class:`~ptpkit.dissect.transactions.Connection` s, and
+:func:`dissect_capture`, which runs it over a capture file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from ptpkit.dissect.capture import CaptureFile, Frame
+from ptpkit.dissect.datasets import Device
+from ptpkit.dissect.network import (
+    TCP_ACK,
+    TCP_FIN,
+    TCP_RST,
+    TCP_SYN,
+    Segment,
+    ip_packet,
+    tcp_segment,
+)
+from ptpkit.dissect.records import DEFAULT_MAX_DATASET_SIZE, DEFAULT_PORT, DissectResult, Record
+from ptpkit.dissect.transactions import Connection
+from ptpkit.errors import CaptureError
+
+__all__ = ["dissect_capture"]
+
+
+@dataclass(slots=True)
+class _TcpStream:
+    """Any TCP connection, numbered like tshark's tcp.stream; ``ptp`` when dissected."""
+
+    number: int
+    isns: dict[tuple[bytes, int], int] = field(default_factory=dict)
+    closed: bool = False
+    ptp: Connection | None = None
+
+
+class _Dissector:
+    def __init__(self, port: int, max_dataset_size: int) -> None:
+        self.port = port
+        self.max_dataset_size = max_dataset_size
+        self.streams: dict[frozenset[tuple[bytes, int]], _TcpStream] = {}
+        self.stream_count = 0
+        self.connections: list[Connection] = []
+        #: What each responder (address, port) has shown: its vendor, its property types.
+        self.devices: dict[tuple[bytes, int], Device] = {}
+
+    def frame(self, link_type: int, frame: Frame) -> None:
+        ip = ip_packet(link_type, frame.data)
+        if ip is None:
+            return
+        seg = tcp_segment(ip)
+        if seg is None:
+            return
+        stream = self._stream(seg)
+        if stream.ptp is not None:
+            stream.ptp.segment(seg, frame.number, frame.time)
+        if seg.flags & (TCP_FIN | TCP_RST):
+            stream.closed = True
+
+    def _stream(self, seg: Segment) -> _TcpStream:
+        key = frozenset((seg.src, seg.dst))
+        stream = self.streams.get(key)
+        syn_only = seg.flags & (TCP_SYN | TCP_ACK) == TCP_SYN
+        if stream is not None and syn_only:
+            isn = stream.isns.get(seg.src)
+            if stream.closed or (isn is not None and isn != seg.seq):
+                stream = None  # the 4-tuple is reused by a new connection
+        if stream is None:
+            stream = _TcpStream(self.stream_count)
+            self.stream_count += 1
+            self.streams[key] = stream
+            stream.ptp = self._connection(stream.number, seg, syn_only=bool(syn_only))
+        if seg.flags & TCP_SYN:
+            stream.isns.setdefault(seg.src, seg.seq)
+        return stream
+
+    def _connection(self, number: int, seg: Segment, *, syn_only: bool) -> Connection | None:
+        src_port, dst_port = seg.src[1], seg.dst[1]
+        if self.port not in (src_port, dst_port):
+            return None
+        if dst_port == self.port and (src_port != self.port or syn_only):
+            initiator, responder = seg.src, seg.dst
+        elif src_port == self.port and dst_port != self.port:
+            initiator, responder = seg.dst, seg.src
+        else:  # both on the port and no SYN seen: the first sender is the initiator
+            initiator, responder = seg.src, seg.dst
+        device = self.devices.get(responder)
+        if device is None:
+            device = self.devices[responder] = Device()
+        conn = Connection(
+            number, initiator, responder, device=device, max_dataset_size=self.max_dataset_size
+        )
+        self.connections.append(conn)
+        return conn
+
+    def finish(self) -> list[Record]:
+        records: list[Record] = []
+        for conn in self.connections:
+            conn.finish()
+            records.extend(conn.records)
+        records.sort(key=Record._sort_key)
+        return records
+
+
+def dissect_capture(
+    source: str | os.PathLike[str] | BinaryIO,
+    *,
+    port: int = DEFAULT_PORT,
+    max_dataset_size: int = DEFAULT_MAX_DATASET_SIZE,
+) -> DissectResult:
+    """Dissect the PTP/IP traffic on TCP ``port`` in a pcap or pcapng capture.
+
+    ``source`` is a path or a binary file object open for reading (and seekable).
+    Raises :class:`CaptureError` only when the file cannot be read at all; damage found
+    later is reported as records with ``error`` set.
+    """
+    if isinstance(source, (str, os.PathLike)):
+        try:
+            with Path(source).open("rb") as raw:
+                return _dissect_file(raw, port, max_dataset_size)
+        except OSError as exc:
+            raise CaptureError(f"cannot read {os.fspath(source)}: {exc.strerror or exc}") from exc
+    return _dissect_file(source, port, max_dataset_size)
+
+
+def _dissect_file(raw: BinaryIO, port: int, max_dataset_size: int) -> DissectResult:
+    capture = CaptureFile(raw)
+    dissector = _Dissector(port, max_dataset_size)
+    last_time = 0.0
+    for frame in capture:
+        dissector.frame(capture.link_type, frame)
+        last_time = frame.time
+    records = dissector.finish()
+    if capture.damage is not None:
+        records.append(Record(frame=capture.count + 1, time=last_time, error=capture.damage))
+    return DissectResult(
+        records=records,
+        frames=capture.count,
+        tcp_streams=dissector.stream_count,
+        ptpip_streams=len(dissector.connections),
+        link_type=capture.link_type,
+    )
