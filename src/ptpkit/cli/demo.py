@@ -111,13 +111,15 @@ class EmulatorThread:
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the demo's folders here instead of a temporary directory.",
 )
-def demo(keep: Path | None) -> None:
+@click.pass_context
+def demo(ctx: click.Context, keep: Path | None) -> None:
     """Try ptpkit without a camera: an emulated camera with sample pictures, and the
     info, ls, sync and capture commands run against it."""
     from rich.rule import Rule
 
-    from ptpkit.cli.main import main as ptpkit_main
-
+    # The steps run through the command group this demo was called from (the `ptpkit`
+    # group, where every command is registered): the demo never imports that group.
+    ptpkit_main = ctx.find_root().command
     out = console()
     with tempfile.TemporaryDirectory(prefix="ptpkit-demo-") as tmp:
         base = keep if keep is not None else Path(tmp)
