@@ -74,12 +74,7 @@ from ptpkit.emulator.store_paths import (
 from ptpkit.emulator.store_registry import ScanResult, _Entry, _Storage
 from ptpkit.emulator.store_uploads import PendingUpload
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    AccessCapability,
-    FilesystemType,
-    ResponseCode,
-    StorageType,
-)
+from ptpkit.proto.codes import AccessCapability, FilesystemType, ResponseCode, StorageType
 from ptpkit.proto.datasets import StorageInfo
 
 __all__ = [

@@ -26,12 +26,7 @@ from ptpkit.emulator.store_paths import (
 from ptpkit.emulator.store_registry import _Storage
 from ptpkit.emulator.store_uploads import StoreUploads
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    ALL,
-    ProtectionStatus,
-    ResponseCode,
-    is_image,
-)
+from ptpkit.proto.codes import ALL, ProtectionStatus, ResponseCode, is_image
 
 __all__ = ["StoreChanges"]
 

@@ -14,9 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    ResponseCode,
-)
+from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.datasets import format_ptp_datetime
 
 __all__ = ["MAX_NAME_UNITS", "TEMP_PREFIX", "storage_id_for_index", "validate_object_name"]

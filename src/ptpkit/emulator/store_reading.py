@@ -12,23 +12,10 @@ from typing import BinaryIO
 
 from ptpkit.emulator.formats import HEAD_SIZE, detect_format, format_from_extension
 from ptpkit.emulator.imaging import probe_image, render_thumbnail
-from ptpkit.emulator.store_paths import (
-    _U32_MAX,
-    _inside,
-    _ptp_date,
-    _ptp_filename,
-    _split_ext,
-)
+from ptpkit.emulator.store_paths import _U32_MAX, _inside, _ptp_date, _ptp_filename, _split_ext
 from ptpkit.emulator.store_registry import StoreRegistry, _Entry, _Meta
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    ALL,
-    ROOT,
-    AssociationType,
-    ObjectFormat,
-    ResponseCode,
-    is_image,
-)
+from ptpkit.proto.codes import ALL, ROOT, AssociationType, ObjectFormat, ResponseCode, is_image
 from ptpkit.proto.datasets import ObjectInfo
 
 __all__ = ["StoreReader"]

@@ -13,17 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ptpkit.emulator.imaging import ImageMeta, Thumbnail
-from ptpkit.emulator.store_paths import (
-    _basename,
-    _parent_of,
-    _Stat,
-    _walk,
-)
+from ptpkit.emulator.store_paths import _basename, _parent_of, _Stat, _walk
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    ALL,
-    ResponseCode,
-)
+from ptpkit.proto.codes import ALL, ResponseCode
 
 __all__ = ["ScanResult", "StoreRegistry"]
 

@@ -24,11 +24,7 @@ from ptpkit.emulator.store_paths import (
 from ptpkit.emulator.store_reading import StoreReader
 from ptpkit.emulator.store_registry import _Storage
 from ptpkit.errors import StoreError
-from ptpkit.proto.codes import (
-    ROOT,
-    ObjectFormat,
-    ResponseCode,
-)
+from ptpkit.proto.codes import ROOT, ObjectFormat, ResponseCode
 from ptpkit.proto.datasets import ObjectInfo, parse_ptp_datetime
 
 __all__ = ["PendingUpload", "StoreUploads"]
