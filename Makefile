@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.ptpkit-installed
 
-.PHONY: all test demo lint bench bench-quick clean install
+.PHONY: all test demo lint bench bench-quick soak clean install
 
 all: test
 
@@ -31,6 +31,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(PY) -m bench --quick
+
+# SOAK_MINUTES=N for another duration than 5 minutes
+soak: $(STAMP)
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
