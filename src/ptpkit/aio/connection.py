@@ -49,10 +49,12 @@ from ptpkit.proto.events import (
     DataPhaseStarted,
     DataReceived,
     EventReceived,
+    ForeignTransactionId,
     HandshakeCompleted,
     InitFailed,
     ProbeAnswered,
     ProbeReceived,
+    ProbeUnanswered,
     ResponseReceived,
     TimedOut,
     TransactionCancelled,
@@ -86,6 +88,18 @@ _INVALIDATING_EVENTS = frozenset(
 
 def _ignore(event: object) -> None:
     """What the client does with an event that needs nothing done."""
+
+
+def _log_foreign_tid(event: ForeignTransactionId) -> None:
+    _log.debug(
+        "warning: the camera answered transaction %d as %d (its own counter); taken as its answer",
+        event.transaction_id,
+        event.foreign_id,
+    )
+
+
+class _ProbesIgnored(ConnectionLost):
+    """A probe of ours went unanswered by a camera that never answers them."""
 
 
 class Connection:
@@ -164,6 +178,8 @@ class Connection:
             TransactionCancelled: self._on_transaction_cancelled,
             # ProbeReceived: the core has already queued the Probe Response.
             ProbeReceived: _ignore,
+            ProbeUnanswered: self._on_probe_unanswered,
+            ForeignTransactionId: _log_foreign_tid,
         }
         self._closing = False
         self._closed = False
@@ -374,6 +390,20 @@ class Connection:
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)
+
+    def _on_probe_unanswered(self, event: ProbeUnanswered) -> None:
+        """A camera that never answered a probe ignored one: keep the link alive with
+        commands from now on (see :mod:`ptpkit.aio.keepalive`)."""
+        _log.debug("the camera does not answer probes: keep-alive by command from now on")
+        waiters, self._probe_waiters = self._probe_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(_ProbesIgnored())
+                waiter.exception()  # retrieved here: ping() falls back to a command
+        self._probes_ignored()
+
+    def _probes_ignored(self) -> None:
+        """Hook: the keep-alive layer switches to commands."""
 
     def _on_command_ack(self, event: CommandAckReceived) -> None:
         if self._ack_waiter is not None and not self._ack_waiter.done():
