@@ -202,6 +202,9 @@ class InitCommandAck(_PacketBase):
         guid = buf.pull_bytes(GUID_SIZE)
         name = _pull_friendly_name(buf)
         version = buf.pull_u32() if buf.remaining() >= 4 else PROTOCOL_VERSION_1_0
+        # Some cameras pad the Ack (zeros to a fixed size or a multiple of 4): whatever
+        # follows the version is not ours to judge, and refusing it would refuse them.
+        buf.pull_bytes(buf.remaining())
         return cls(number, guid, name, version)
 
 
