@@ -1,6 +1,7 @@
 """The standard PTP operations (and the MTP and Android ones the client uses) as typed
 methods: ``get_object_info`` returns an :class:`ObjectInfo`, and so on. Each is one
-transaction (:class:`~ptpkit.aio.transactions.Transactions`); a non-OK response raises
+transaction (:class:`~ptpkit.aio.transactions.Transactions`, kept alive by
+:class:`~ptpkit.aio.liveness.Liveness`); a non-OK response raises
 :class:`~ptpkit.errors.PtpResponseError`.
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import BinaryIO, overload
 
+from ptpkit.aio.liveness import Liveness
 from ptpkit.aio.models import ProgressCallback, Sink
 from ptpkit.aio.sources import _BytesSource, _FileSource, _Source
-from ptpkit.aio.transactions import Transactions
 from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import (
     ALL,
@@ -38,7 +39,7 @@ from ptpkit.proto.datasets import (
 _U32_MAX = 0xFFFFFFFF
 
 
-class Operations(Transactions):
+class Operations(Liveness):
     """One method per operation, on top of the transactions."""
 
     async def get_device_info(self) -> DeviceInfo:

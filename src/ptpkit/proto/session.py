@@ -206,12 +206,15 @@ class SessionBase:
         if idle_at is not None and now >= idle_at:
             self.probe(now)
 
-    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
-        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`."""
+    def probe(
+        self, now: float, channel: Channel = Channel.EVENT, *, timeout: float | None = None
+    ) -> None:
+        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`, or after
+        ``timeout`` (default ``probe_timeout``) :class:`ProbeUnanswered` or a TimedOut."""
         self._require_ready()
         self._emit(channel, ProbeRequest())
         self._probe_channel = channel
-        self._probe_deadline = now + self.probe_timeout
+        self._probe_deadline = now + (self.probe_timeout if timeout is None else timeout)
 
     def close(self) -> None:
         """Mark the session closed (the adapter closes the sockets)."""
