@@ -193,6 +193,7 @@ class Connection(_LowWaterMark):
         self._closing = False
         self._closed = False
         self._idle_since = 0.0  # when the last transaction ended (see Transactions._run)
+        self._last_request_tid = 0  # our id of the last transaction (the camera may use its own)
         # The start of what the camera sent before the handshake completed (then None).
         self._handshake_bytes: bytearray | None = bytearray()
         self._ack_waiter: asyncio.Future[CommandAckReceived] | None = None

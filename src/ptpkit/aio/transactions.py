@@ -199,6 +199,7 @@ class Transactions(Connection):
             finally:
                 self._txn = None
                 self._idle_since = self._now()
+                self._last_request_tid = txn.tid
         if debug:
             _log.debug(
                 "<- %s(%s) tid=%d%s",
