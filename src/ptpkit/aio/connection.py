@@ -231,14 +231,17 @@ class Connection(_LowWaterMark):
         txn = self._txn
         if txn is not None and not txn.future.done():
             txn.future.set_exception(failure)
-            if txn.chain is not None:
-                txn.future.exception()  # retrieved: the chain's caller awaits chain.done
+            # Retrieved here: a task awaiting it still gets the error, and one that gave up
+            # (a chain's caller awaits chain.done; a Cancel nobody answered) leaves no
+            # "Future exception was never retrieved" behind.
+            txn.future.exception()
         chain = self._chain
         if chain is not None and not chain.done.done():
             chain.done.set_exception(failure)
         for probe in self._probe_waiters:
             if not probe.done():
                 probe.set_exception(failure)
+                probe.exception()  # as above
         self._probe_waiters.clear()
         for stream in list(self._streams):
             stream._end(self._failure)

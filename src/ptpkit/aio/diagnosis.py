@@ -16,6 +16,7 @@ from ptpkit.errors import (
     ConnectError,
     ConnectionLost,
     InitFailError,
+    LocalProtocolError,
     ProtocolError,
     PtpError,
     PtpTimeoutError,
@@ -111,7 +112,7 @@ def handshake_error(
         return ConnectionLost(
             f"the camera closed the connection during the handshake{step} ({where}){hint}"
         )
-    if isinstance(error, ProtocolError):
+    if isinstance(error, ProtocolError) and not isinstance(error, LocalProtocolError):
         return ConnectError(f"{where} broke the PTP/IP handshake: {error}{hint}")
     if isinstance(error, PtpTimeoutError) and hint:
         return PtpTimeoutError(f"{error}{hint}")

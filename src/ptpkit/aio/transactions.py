@@ -85,6 +85,8 @@ class Transactions(Connection):
         self._ready_waiter = loop.create_future()
         command = await self._connect_channel(loop, Channel.COMMAND, self.port)
         self._channels[Channel.COMMAND] = command
+        if self._failure is not None:  # closed (or reset) right after accepting
+            raise self._failure
         _log.debug("command connection to %s:%d is up", self.host, self.port)
         self._session.start(loop.time())
         self._after_input()

@@ -22,6 +22,7 @@ from ptpkit.aio.client import (
     property_code,
 )
 from ptpkit.cli.common import CameraOptions, camera_options, console, error_console, run_camera
+from ptpkit.cli.reconnect import run_reconnecting
 from ptpkit.cli.render import (
     describe_form,
     device_info_rows,
@@ -248,10 +249,11 @@ class _Mirror:
 _NEW_DATA_EVENTS = frozenset({EventCode.ObjectAdded, EventCode.ObjectInfoChanged})
 
 
-async def _watch(mirror: _Mirror, stream: EventStream) -> None:
+async def _watch(mirror: _Mirror, stream: EventStream, *, announce: bool = True) -> None:
     camera = mirror.camera
     out = console()
-    out.print("Watching for new pictures (Ctrl-C to stop)…", highlight=False)
+    if announce:
+        out.print("Watching for new pictures (Ctrl-C to stop)…", highlight=False)
     async for event in stream:
         if isinstance(event, EventsDropped):
             await mirror.pass_once("Catching up:")  # events were lost: compare everything
@@ -288,12 +290,15 @@ def sync(cam: CameraOptions, directory: Path, watch: bool) -> None:
     (a .part file) is resumed. With one storage the tree starts at its root; with
     several, each gets a store_XXXXXXXX folder."""
 
-    async def body(camera: Camera) -> int:
+    async def body(camera: Camera, reconnected: bool) -> int:
         stream = camera.events() if watch else None  # subscribe before listing
         mirror = _Mirror(camera, directory)
         await mirror.refresh_storages()
         directory.mkdir(parents=True, exist_ok=True)
-        done, nbytes, present, seconds = await mirror.pass_once("Syncing")
+        # After a reconnect: whatever came while the link was down (what is here already,
+        # a finished file or a .part to resume, is not fetched again).
+        label = "Catching up:" if reconnected else "Syncing"
+        done, nbytes, present, seconds = await mirror.pass_once(label)
         out = console()
         if done:
             out.print(
@@ -301,13 +306,16 @@ def sync(cam: CameraOptions, directory: Path, watch: bool) -> None:
                 f"({rate(nbytes, seconds)}); {present} already there.",
                 highlight=False,
             )
-        else:
+        elif not reconnected:
             out.print(f"Up to date: {present} file(s) in {directory}.", highlight=False)
         if stream is not None:
-            await _watch(mirror, stream)
+            await _watch(mirror, stream, announce=not reconnected)
         return 0
 
-    run_camera(cam, body)
+    if watch:  # stays with the camera through Wi-Fi drops
+        run_reconnecting(cam, body)
+    else:
+        run_camera(cam, lambda camera: body(camera, False))
 
 
 # -- put ------------------------------------------------------------------------------
@@ -491,12 +499,14 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event (JSON Lines).")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many events.")
 def events(cam: CameraOptions, as_json: bool, count: int | None) -> None:
-    """Print the camera's events as they arrive (Ctrl-C to stop)."""
+    """Print the camera's events as they arrive (Ctrl-C to stop). When the link drops,
+    ptpkit reconnects (waiting longer after each failed attempt) and goes on."""
+    seen = 0
 
-    async def body(camera: Camera) -> int:
+    async def body(camera: Camera, reconnected: bool) -> int:
+        nonlocal seen
         out = console()
-        seen = 0
-        if not as_json:
+        if not as_json and not reconnected:
             error_console().print(
                 f"Listening to {camera.camera_name} at {cam.address} (Ctrl-C to stop)",
                 highlight=False,
@@ -515,7 +525,7 @@ def events(cam: CameraOptions, as_json: bool, count: int | None) -> None:
                 break
         return 0
 
-    run_camera(cam, body)
+    run_reconnecting(cam, body)
 
 
 # -- ping -----------------------------------------------------------------------------
@@ -524,27 +534,35 @@ def events(cam: CameraOptions, as_json: bool, count: int | None) -> None:
 @click.option("--count", "-c", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option("--interval", "-i", type=click.FloatRange(min=0), default=0.5, show_default=True)
 def ping(cam: CameraOptions, count: int, interval: float) -> None:
-    """Check that the camera answers: PTP/IP probes on the event connection."""
+    """Check that the camera answers: PTP/IP probes on the event connection, or a cheap
+    command (GetStorageIDs) with a camera that ignores probes (the output says which)."""
 
     async def body(camera: Camera) -> int:
         out = console()
         times = []
+        via = "probe"
         for seq in range(count):
             if seq and interval:
                 await asyncio.sleep(interval)
             rtt = await camera.ping()
+            via = rtt.via
             times.append(rtt * 1000)
             out.print(
-                f"probe reply from {cam.address} ({camera.camera_name}): "
-                f"seq={seq + 1} time={rtt * 1000:.2f} ms",
+                f"{'probe' if via == 'probe' else via} reply from {cam.address} "
+                f"({camera.camera_name}): seq={seq + 1} time={rtt * 1000:.2f} ms",
                 highlight=False,
                 markup=False,
             )
         start = time.perf_counter()
         await camera.get_device_info()
         op_ms = (time.perf_counter() - start) * 1000
+        answered = (
+            f"{count} probes answered"
+            if via == "probe"
+            else f"{count} {via} round trips (the camera does not answer probes)"
+        )
         out.print(
-            f"{count} probes answered: min/avg/max = {min(times):.2f}/"
+            f"{answered}: min/avg/max = {min(times):.2f}/"
             f"{sum(times) / len(times):.2f}/{max(times):.2f} ms; "
             f"GetDeviceInfo took {op_ms:.2f} ms",
             highlight=False,

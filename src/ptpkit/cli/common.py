@@ -7,9 +7,12 @@ Exit codes (also in ``ptpkit --help``):
 0     success
 1     any other error (local files, protocol violations by the camera, …)
 2     usage error (bad option or argument)
-3     could not connect, or the connection failed (refused, lost, timed out)
+3     could not connect, or the connection failed (refused, lost, timed out, not
+      PTP/IP, closed during the handshake)
 4     the camera refused the connection (Init Fail: not paired, busy, …)
 5     the camera answered an error, or the object/property asked for is not there
+      (or the camera does not support the operation)
+6     a capture did not complete in time (no new picture appeared; the link is fine)
 130   interrupted (Ctrl-C); a transfer under way was cancelled cleanly
 ====  ==========================================================================
 """
@@ -32,6 +35,7 @@ import click
 from ptpkit.aio.client import DEFAULT_PORT, Camera, NotFoundError, TransferError, connect
 from ptpkit.config import ConfigError
 from ptpkit.errors import (
+    CaptureTimeoutError,
     ConnectError,
     InitFailError,
     PtpError,
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_CAMERA",
+    "EXIT_CAPTURE_TIMEOUT",
     "EXIT_CONNECT",
     "EXIT_ERROR",
     "EXIT_INIT_FAIL",
@@ -68,12 +73,13 @@ EXIT_USAGE = 2
 EXIT_CONNECT = 3
 EXIT_INIT_FAIL = 4
 EXIT_CAMERA = 5
+EXIT_CAPTURE_TIMEOUT = 6
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 error, 2 usage, 3 cannot connect / link failed, "
     "4 camera refused the connection (Init Fail), 5 camera error or not found, "
-    "130 interrupted."
+    "6 capture timed out, 130 interrupted."
 )
 
 T = TypeVar("T")
@@ -193,6 +199,8 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(exc, InitFailError):
         return EXIT_INIT_FAIL
+    if isinstance(exc, CaptureTimeoutError):
+        return EXIT_CAPTURE_TIMEOUT
     if isinstance(exc, (ConnectError, TransportError)):
         return EXIT_CONNECT
     if isinstance(exc, (PtpResponseError, NotFoundError)):
@@ -255,12 +263,15 @@ class CameraOptions:
     guid: str | None
     name: str | None
     timeout: float
+    keepalive: str = "auto"
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
     def connect(self, **extra: Any) -> Any:
+        extra.setdefault("response_timeout", self.timeout)
+        extra.setdefault("keepalive", self.keepalive)
         return connect(
             self.host,
             self.port,
@@ -272,8 +283,8 @@ class CameraOptions:
 
 
 def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout; the
-    command receives them as ``cam: CameraOptions``."""
+    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout,
+    --keepalive; the command receives them as ``cam: CameraOptions``."""
 
     @click.option(
         "--host",
@@ -306,24 +317,39 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--timeout",
-        "handshake_timeout",
+        "timeout",
+        envvar="PTPKIT_TIMEOUT",
         type=click.FloatRange(min=0.1),
         default=60.0,
         show_default=True,
-        help="Seconds to wait for the camera to accept (first pairing needs the owner).",
+        help="Seconds to wait for the camera: to accept the connection (first pairing "
+        "needs the owner), to answer each request, and for the next byte of a transfer "
+        "[env PTPKIT_TIMEOUT].",
+    )
+    @click.option(
+        "--keepalive",
+        envvar="PTPKIT_KEEPALIVE",
+        type=click.Choice(["auto", "probe", "command", "off"]),
+        default="auto",
+        show_default=True,
+        help="How a quiet link is kept alive and checked: PTP/IP probes, a cheap command "
+        "(GetStorageIDs), or nothing; auto probes while the camera answers probes and "
+        "uses the command otherwise [env PTPKIT_KEEPALIVE].",
     )
     @functools.wraps(func)
     def wrapper(
+        *,
         host: str | None,
         port: int,
         initiator_guid: str | None,
         initiator_name: str | None,
-        handshake_timeout: float,
+        timeout: float,
+        keepalive: str,
         **kwargs: Any,
     ) -> Any:
         if not host:
             raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
-        options = CameraOptions(host, port, initiator_guid, initiator_name, handshake_timeout)
+        options = CameraOptions(host, port, initiator_guid, initiator_name, timeout, keepalive)
         return func(cam=options, **kwargs)
 
     return wrapper
