@@ -112,6 +112,7 @@ class Liveness(Transactions):
     # -- keep-alive by command -------------------------------------------------------------
     async def _handshake(self, loop: asyncio.AbstractEventLoop) -> None:
         await super()._handshake(loop)
+        self._idle_since = loop.time()
         if self.keepalive == "command":
             self._start_keepalive()
 
