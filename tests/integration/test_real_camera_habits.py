@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import pytest
 from fakecam import FakeCamera
+from helpers import decode_stream
 
 import ptpkit
 from ptpkit.aio.client import Camera
@@ -31,7 +32,7 @@ from ptpkit.errors import (
     PtpTimeoutError,
 )
 from ptpkit.proto.codes import DevicePropCode, OperationCode, ResponseCode
-from ptpkit.proto.events import OperationRequested
+from ptpkit.proto.events import Channel, OperationRequested
 
 T = TypeVar("T")
 Op = OperationCode
@@ -182,6 +183,49 @@ def test_one_recv_per_packet_cameras_take_settings_and_uploads(card: Path, tmp_p
             uploaded = await camera.upload(small, "/DCIM/100TEST")
             assert await camera.get_object(uploaded.handle) == small.read_bytes()
             assert camera.is_connected
+
+    run(body())
+
+
+def test_small_data_out_phases_leave_in_one_write(card: Path, tmp_path: Path) -> None:
+    """What the one-recv-per-packet camera needs, seen at the client's socket (on
+    loopback two quick writes often reach the camera as one read anyway, so the quirk
+    alone does not always show the old split): request, Start Data, End Data header and
+    payload in one write when the phase is small; larger ones still stream."""
+
+    async def body() -> None:
+        async with quirky(card, writable=True) as (_, camera):
+            transport = camera._channels[Channel.COMMAND].transport
+            assert transport is not None
+            writes: list[bytes] = []
+            real_write = transport.write
+
+            def spy(data: Any) -> None:
+                writes.append(bytes(data))
+                real_write(data)
+
+            transport.write = spy  # type: ignore[method-assign]
+            code = DevicePropCode.WhiteBalance
+            desc = await camera.get_device_prop_desc(code)
+            writes.clear()
+            await camera.set_device_prop_value(code, desc.current_value)
+            assert len(writes) == 1
+            assert [type(p).__name__ for p in decode_stream(writes[0])] == [
+                "OperationRequest",
+                "StartData",
+                "EndData",
+            ]
+            small = tmp_path / "small.bin"
+            small.write_bytes(os.urandom(60_000))
+            writes.clear()
+            await camera.upload(small, "/DCIM/100TEST")
+            phases = [[type(p).__name__ for p in decode_stream(w)] for w in writes]
+            data_out = [p for p in phases if "StartData" in p]  # SendObjectInfo, SendObject
+            assert data_out == [["OperationRequest", "StartData", "EndData"]] * 2, phases
+            big = tmp_path / "big.bin"
+            big.write_bytes(os.urandom(200_000))
+            uploaded = await camera.upload(big, "/DCIM/100TEST")
+            assert await camera.get_object(uploaded.handle) == big.read_bytes()
 
     run(body())
 
