@@ -5,13 +5,16 @@ Built on :class:`~ptpkit.proto.responder.ResponderSession` and asyncio streams. 
 operation code maps to a coroutine ``answer(cam, request)`` that sends what it likes with
 ``cam.session`` and ``await cam.flush()``; operations without one are answered OK (a
 minimal DeviceInfo for GetDeviceInfo, one storage for GetStorageIDs, no objects).
-``async with FakeCamera(...) as cam`` gives ``cam.port``.
+``async with FakeCamera(...) as cam`` gives ``cam.port``; ``with running_in_thread(fake)``
+serves it from a thread (for the CLI, which runs its own event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ptpkit.proto.codes import OperationCode, ResponseCode
@@ -27,7 +30,7 @@ from ptpkit.proto.responder import ResponderSession, peek_init_packet
 
 Answer = Callable[["FakeCamera", OperationRequested], Awaitable[None]]
 
-__all__ = ["Answer", "FakeCamera"]
+__all__ = ["Answer", "FakeCamera", "running_in_thread"]
 
 
 class FakeCamera:
@@ -141,3 +144,27 @@ class FakeCamera:
                     task.add_done_callback(self._tasks.discard)
             await self.flush()
             data = await reader.read(1 << 16)
+
+
+@contextmanager
+def running_in_thread(fake: FakeCamera) -> Iterator[FakeCamera]:
+    """``fake`` served from a thread of its own (for blocking callers: the CLI)."""
+    ready = threading.Event()
+    holder: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+
+    async def serve() -> None:
+        async with fake:
+            holder.append((asyncio.get_running_loop(), asyncio.Event()))
+            ready.set()
+            await holder[0][1].wait()
+
+    thread = threading.Thread(target=lambda: asyncio.run(serve()), daemon=True)
+    thread.start()
+    if not ready.wait(10):
+        raise RuntimeError("the fake camera did not start")
+    try:
+        yield fake
+    finally:
+        loop, stop = holder[0]
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(10)

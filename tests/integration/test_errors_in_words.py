@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner
-from fakecam import FakeCamera
+from fakecam import FakeCamera, running_in_thread
 
 import ptpkit
 from ptpkit.cli.main import main as cli_main
@@ -296,42 +296,43 @@ def test_ctrl_c_twice_while_the_camera_ignores_the_cancel() -> None:
 
     ops = (OperationCode.GetDeviceInfo, OperationCode.OpenSession, OperationCode.InitiateCapture)
     fake = FakeCamera({OperationCode.InitiateCapture: stall_capture}, operations=ops)
-    ready = threading.Event()
-    loop: list[asyncio.AbstractEventLoop] = []
-    stop: list[asyncio.Event] = []
-
-    async def serve_fake() -> None:
-        async with fake:
-            loop.append(asyncio.get_running_loop())
-            stop.append(asyncio.Event())
-            ready.set()
-            await stop[0].wait()
-
-    thread = threading.Thread(target=lambda: asyncio.run(serve_fake()), daemon=True)
-    thread.start()
-    assert ready.wait(10)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ptpkit", "capture", "-H", "127.0.0.1", "-p", str(fake.port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        start = time.monotonic()
-        while OperationCode.InitiateCapture not in [r.code for r in fake.requests]:
-            assert time.monotonic() - start < 20, "the capture never started"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)  # Cancel sent; never answered
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGINT)  # the user gives up
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        loop[0].call_soon_threadsafe(stop[0].set)
-        thread.join(10)
+    with running_in_thread(fake):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ptpkit", "capture", "-H", "127.0.0.1", "-p", str(fake.port)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            start = time.monotonic()
+            while OperationCode.InitiateCapture not in [r.code for r in fake.requests]:
+                assert time.monotonic() - start < 20, "the capture never started"
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)  # Cancel sent; never answered
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)  # the user gives up
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
     assert proc.returncode == 130, err
     assert "never retrieved" not in err and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("ptpkit: error: interrupted"), err
+
+
+def test_cli_capture_timeout_has_its_own_exit_code() -> None:
+    """A capture that stores nothing: exit 6, not 3 ("link lost")."""
+    ops = (
+        OperationCode.GetDeviceInfo,
+        OperationCode.OpenSession,
+        OperationCode.GetObjectHandles,
+        OperationCode.InitiateCapture,
+    )
+    with running_in_thread(FakeCamera(operations=ops)) as fake:
+        result = invoke(
+            "capture", "-H", "127.0.0.1", "-p", str(fake.port), "--capture-timeout", "0.5"
+        )
+    assert result.exit_code == 6, result.output
+    assert "the capture did not complete within 0.5 s" in result.stderr

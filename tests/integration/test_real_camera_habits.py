@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from click.testing import CliRunner
 from fakecam import FakeCamera
 from helpers import decode_stream
 
 import ptpkit
 from ptpkit.aio.client import Camera
+from ptpkit.cli.demo import EmulatorThread
+from ptpkit.cli.main import main as cli_main
 from ptpkit.emulator import serve
 from ptpkit.emulator.faults import Faults
 from ptpkit.errors import (
@@ -392,3 +395,33 @@ def test_connection_lost_is_still_connection_lost(card: Path) -> None:
                 await camera.close()
 
     run(body())
+
+
+# -- the CLI -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("quirks", "options", "via"),
+    [
+        ((), (), "probe"),
+        (("no-probe-answers",), (), "GetStorageIDs"),
+        ((), ("--keepalive", "command"), "GetStorageIDs"),
+    ],
+    ids=["answers-probes", "ignores-probes", "keepalive-command"],
+)
+def test_cli_ping_says_how_it_checked(
+    card: Path, quirks: tuple[str, ...], options: tuple[str, ...], via: str
+) -> None:
+    faults = Faults(quirks=frozenset(quirks))
+    with EmulatorThread([card], faults=faults, rescan_interval=None) as emu:
+        result = CliRunner().invoke(
+            cli_main,
+            ["ping", "-H", emu.host, "-p", str(emu.port), "-c", "2", "-i", "0", *options],
+        )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{via} reply from {emu.host}:{emu.port}"), lines
+    if via == "probe":
+        assert lines[-1].startswith("2 probes answered"), lines
+    else:
+        assert lines[-1].startswith(
+            "2 GetStorageIDs round trips (the camera does not answer probes)"
+        ), lines
