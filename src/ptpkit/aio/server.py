@@ -149,6 +149,7 @@ class PtpipServer(Generic[S]):
                 probe_interval=probe_interval,
                 # an unanswered probe is only noted (never fatal); probe again soon
                 probe_timeout=min(10.0, probe_interval) if probe_interval else 10.0,
+                ack_protocol_version=self.options.ack_protocol_version,
             )
             link = _Link(self, number, session, conn)
             self._links[number] = link

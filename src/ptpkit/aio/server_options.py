@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ptpkit.proto.codes import PROTOCOL_VERSION_1_0
+
 __all__ = ["FaultPolicy", "NoFaults", "ServerOptions"]
 
 
@@ -64,6 +66,8 @@ class ServerOptions:
     # Response) in one write. False: one write per packet, slower, but tshark (which reads
     # only the first PTP/IP packet of a TCP segment) then decodes every packet.
     join_writes: bool = True
+    # The version field of the Init Command Ack; None leaves it out (Sony bodies).
+    ack_protocol_version: int | None = PROTOCOL_VERSION_1_0
 
     def __post_init__(self) -> None:
         if self.data_chunk_size < 1:

@@ -101,7 +101,10 @@ class ResponderSession(SessionBase):
         probe_timeout: float = 10.0,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
         borrow_data: bool = False,
+        ack_protocol_version: int | None = PROTOCOL_VERSION_1_0,
     ) -> None:
+        # ack_protocol_version: the version field of our Init Command Ack; None leaves
+        # the field out, as Sony bodies do.
         super().__init__(
             handshake_timeout=handshake_timeout,
             probe_interval=probe_interval,
@@ -112,6 +115,7 @@ class ResponderSession(SessionBase):
         self.connection_number = connection_number
         self.guid = guid
         self.friendly_name = friendly_name
+        self.ack_protocol_version = ack_protocol_version
         self.initiator_guid = b""
         self.initiator_name = ""
         self.initiator_version = 0
@@ -133,7 +137,7 @@ class ResponderSession(SessionBase):
         self._emit(
             Channel.COMMAND,
             InitCommandAck(
-                self.connection_number, self.guid, self.friendly_name, PROTOCOL_VERSION_1_0
+                self.connection_number, self.guid, self.friendly_name, self.ack_protocol_version
             ),
         )
         self._last_activity = now
