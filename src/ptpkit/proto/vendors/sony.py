@@ -30,6 +30,7 @@ This module is the one to import. To keep each file under ~600 lines the work li
 
 from __future__ import annotations
 
+from ptpkit.proto.vendors.base import Vendor
 from ptpkit.proto.vendors.sony_codes import (
     CAPTURE_OBJECT,
     LIVEVIEW_OBJECT,
@@ -66,12 +67,59 @@ from ptpkit.proto.vendors.sony_values import (
 )
 
 __all__ = [
-    "CAPTURE_OBJECT", "LIVEVIEW_OBJECT", "NOTICE_EXIT", "NOTICE_INIT", "NOTICE_PARAM",
-    "SECOND_ENUM_LIMIT", "SONY_ISO_AUTO", "SONY_OPERATION_DATA_DIRECTION",
-    "SONY_PROPERTY_TYPES", "SONY_PROTOCOL_200", "SONY_PROTOCOL_300",
-    "SONY_STANDARD_PROPERTIES", "SONY_VALUE_NAMES", "ControlDeviceData",
-    "SonyDevicePropCode", "SonyEventCode", "SonyExtDeviceInfo", "SonyNotice",
-    "SonyOperationCode", "SonyPropertyBlob", "SonyPropertyEntry", "sony_aperture_name",
-    "sony_battery_name", "sony_iso_name", "sony_liveview_jpeg", "sony_shutter_name",
-    "sony_shutter_value", "sony_value_name",
+    "CAPTURE_OBJECT",
+    "LIVEVIEW_OBJECT",
+    "NOTICE_EXIT",
+    "NOTICE_INIT",
+    "NOTICE_PARAM",
+    "SECOND_ENUM_LIMIT",
+    "SONY_ISO_AUTO",
+    "SONY_OPERATION_DATA_DIRECTION",
+    "SONY_PROPERTY_TYPES",
+    "SONY_PROTOCOL_200",
+    "SONY_PROTOCOL_300",
+    "SONY_STANDARD_PROPERTIES",
+    "SONY_VALUE_NAMES",
+    "VENDOR",
+    "ControlDeviceData",
+    "SonyDevicePropCode",
+    "SonyEventCode",
+    "SonyExtDeviceInfo",
+    "SonyNotice",
+    "SonyOperationCode",
+    "SonyPropertyBlob",
+    "SonyPropertyEntry",
+    "decode_ext_device_info",
+    "sony_aperture_name",
+    "sony_battery_name",
+    "sony_iso_name",
+    "sony_liveview_jpeg",
+    "sony_shutter_name",
+    "sony_shutter_value",
+    "sony_value_name",
 ]  # fmt: skip
+
+
+def decode_ext_device_info(data: bytes) -> SonyExtDeviceInfo | None:
+    """The data of 0x9202, or None for the empty answer gphoto2 2.5.30 accepts."""
+    return SonyExtDeviceInfo.decode(data) if data else None
+
+
+VENDOR = Vendor(
+    name="sony",
+    extension_id=0x11,
+    # Over PTP/IP Sony bodies report MTP's 0xFFFFFFFF and Manufacturer "Sony Corporation"
+    # (dialects.md §1.2 rule i, which asks for that exact text; here it is contained).
+    manufacturers=("Sony Corporation",),
+    codes={
+        "operation": (SonyOperationCode,),
+        "event": (SonyEventCode,),
+        "property": (SonyDevicePropCode,),
+    },
+    datasets={
+        SonyOperationCode.GetSDIOGetExtDeviceInfo: decode_ext_device_info,
+        SonyOperationCode.GetAllDevicePropData: SonyPropertyBlob.decode,
+        SonyOperationCode.Notice: SonyNotice.decode,
+    },
+)
+"""Sony's record for ``ptpkit dissect`` and the client (see :class:`Vendor`)."""
