@@ -4,6 +4,7 @@ Sony's menus write them). Import them from :mod:`ptpkit.proto.vendors.sony`."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from ptpkit.errors import LocalProtocolError
@@ -13,7 +14,8 @@ from ptpkit.proto.vendors.sony_codes import SonyDevicePropCode
 
 __all__ = [
     "SONY_ISO_AUTO", "SONY_VALUE_NAMES", "sony_aperture_name", "sony_battery_name",
-    "sony_iso_name", "sony_shutter_name", "sony_shutter_value", "sony_value_name",
+    "sony_exposure_compensation_name", "sony_iso_name", "sony_parse_value",
+    "sony_shutter_name", "sony_shutter_value", "sony_value_name",
 ]  # fmt: skip
 
 _S = DevicePropCode
@@ -68,6 +70,14 @@ def sony_aperture_name(value: int) -> str:
     return f"f/{value / 100:g}"
 
 
+def sony_exposure_compensation_name(value: int) -> str:
+    """ExposureBiasCompensation 0x5010 (INT16, thousandths of a stop): ``"+0.7"``,
+    ``"-1.3"``, ``"0"`` (one decimal, as the camera's menus show it)."""
+    if value == 0:
+        return "0"
+    return f"{value / 1000:+.1f}"
+
+
 def sony_battery_name(value: int, minimum: int | None = None, maximum: int | None = None) -> str:
     """0xD218 BatteryLevel (INT8). With the range of the entry's form, a percentage as gphoto2
     computes it (a minimum of -1 counts as 0); without, the value is a percentage; -1 is
@@ -106,6 +116,10 @@ SONY_VALUE_NAMES: Mapping[int, Mapping[int, str]] = {
         0x8021: "Preset 2", 0x8022: "Preset 3", 0x8023: "Preset",
         0x8030: "Underwater: Auto",
     },
+    _S.CompressionSetting: {
+        0x02: "Standard", 0x03: "Fine", 0x04: "Extra Fine", 0x10: "RAW", 0x13: "RAW+JPEG",
+    },
+    _D.ImageSize: {1: "Large", 2: "Medium", 3: "Small"},
     _D.PriorityMode: {0: "Camera", 1: "Application"},
     _D.AutoFocus: {1: "Release", 2: "Press"},
     _D.Capture: {1: "Release", 2: "Press"},
@@ -127,6 +141,8 @@ def sony_value_name(
         return sony_shutter_name(value)
     if code == DevicePropCode.FNumber:
         return sony_aperture_name(value)
+    if code in (DevicePropCode.ExposureBiasCompensation, SonyDevicePropCode.ExposureCompensation):
+        return sony_exposure_compensation_name(value)
     if code == SonyDevicePropCode.BatteryLevel:
         if isinstance(form, PropRange):
             low, high = form.minimum_value, form.maximum_value
@@ -137,3 +153,61 @@ def sony_value_name(
         value &= 0xFFFF
     table = SONY_VALUE_NAMES.get(code)
     return None if table is None else table.get(value)
+
+
+# -- text back to values ----------------------------------------------------------------------
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _parse_shutter(text: str) -> int | None:
+    """``"1/250"``, ``"30"``, ``"0.8"``, ``"8/10"``, ``"2.5"``, ``"bulb"`` → 0xD20D's value
+    (whole and tenth seconds over 10, as Sony writes them)."""
+    if text == "bulb":
+        return 0
+    text = text.removesuffix("s").removesuffix('"').strip()
+    numerator, slash, denominator = text.partition("/")
+    try:
+        if slash:
+            n, d = int(numerator), int(denominator)
+        elif "." in text:
+            n, d = round(float(text) * 10), 10
+        else:
+            n, d = int(text) * 10, 10
+    except ValueError:
+        return None
+    if not (0 <= n <= 0xFFFF and 0 < d <= 0xFFFF):
+        return None
+    return n << 16 | d
+
+
+def _parse_number(text: str, scale: int) -> int | None:
+    if not _NUMBER.fullmatch(text):
+        return None
+    return round(float(text) * scale)
+
+
+def sony_parse_value(code: int, text: str) -> int | None:
+    """``text`` as a Sony body writes a value of property ``code`` (:func:`sony_value_name`
+    backwards, and the usual shorthands: ISO ``"auto"``/``"800"``, shutter ``"1/250"``/
+    ``"30"``/``"0.8"``, aperture ``"f/8"``/``"5.6"``, exposure compensation ``"+0.7"``, a
+    name of :data:`SONY_VALUE_NAMES`, case-insensitive); None when it does not know."""
+    key = text.strip().lower()
+    table = SONY_VALUE_NAMES.get(code)
+    if table is not None:
+        for value, name in table.items():
+            if name.lower() == key:
+                return value
+    if code in (SonyDevicePropCode.ISO, SonyDevicePropCode.ISO2):
+        if key in ("auto", "iso auto", "auto iso"):
+            return SONY_ISO_AUTO
+        key = key.removeprefix("iso").strip()
+        return int(key) if key.isdigit() else None
+    if code in (SonyDevicePropCode.ShutterSpeed, SonyDevicePropCode.ShutterSpeed2):
+        return _parse_shutter(key)
+    if code == DevicePropCode.FNumber:
+        return _parse_number(key.removeprefix("f/").removeprefix("f"), 100)
+    if code in (DevicePropCode.ExposureBiasCompensation, SonyDevicePropCode.ExposureCompensation):
+        # menus show a third of a stop as .3 and two thirds as .7: 0.3 is 300, 0.7 is 700
+        return _parse_number(key.removesuffix("ev").strip(), 1000)
+    return None
