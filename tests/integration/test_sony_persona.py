@@ -18,12 +18,11 @@ from PIL import Image
 
 import ptpkit
 from ptpkit import Camera, CameraEvent, PtpResponseError
-from ptpkit.aio.server import ServerOptions
 from ptpkit.emulator.folder_store import FolderStore
 from ptpkit.emulator.no_storage import NoStorage
 from ptpkit.emulator.personas.sony import SonyCamera
 from ptpkit.emulator.personas.sony_props import SHUTTER_SPEEDS
-from ptpkit.emulator.serve import EmulatorServer
+from ptpkit.emulator.serve import serve
 from ptpkit.proto.codes import ObjectFormat, OperationCode, ResponseCode
 from ptpkit.proto.datasets import ObjectInfo, decode_u32_array
 from ptpkit.proto.vendors.sony import (
@@ -48,11 +47,16 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
 
 @asynccontextmanager
 async def sony(folder: Path | None = None) -> AsyncIterator[tuple[SonyCamera, Camera]]:
-    store = NoStorage() if folder is None else FolderStore([folder])
-    body = SonyCamera(store)
-    options = ServerOptions(port=0, ack_protocol_version=None)
-    server = EmulatorServer(store, body, options)  # type: ignore[arg-type]
-    async with server, ptpkit.connect(server.host, server.port, probe_interval=None) as camera:
+    """``serve(persona="sony")`` and a client speaking the generic dialect (raw transactions
+    only: the persona is tested here, not the Sony dialect)."""
+    server = serve([] if folder is None else [folder], persona="sony")
+    body = server.camera
+    assert isinstance(body, SonyCamera)
+    assert isinstance(server.store, NoStorage if folder is None else FolderStore)
+    assert server.options.ack_protocol_version is None
+    async with server, ptpkit.connect(
+        server.host, server.port, probe_interval=None, dialect="generic"
+    ) as camera:
         yield body, camera
 
 

@@ -91,5 +91,8 @@ class NoStorage:
     def rescan_detailed(self, *, attempts: int = 3) -> ScanResult:
         return ScanResult()
 
+    def storage_root(self, storage_id: int) -> Path:
+        _no_storage(storage_id)
+
     def close(self) -> None:
         pass

@@ -49,7 +49,9 @@ from ptpkit.emulator.device import CameraIdentity, DeviceDescription
 from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.imaging import generate_capture_jpeg
 from ptpkit.emulator.operations import BufferSink, Initiator, Request, Result, operation
+from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.sony_props import CONTROLS, STEPPED, SonyProperties
+from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.errors import DecodeError, PropertyError, StoreError
 from ptpkit.proto.codes import (
     DataType,
@@ -74,6 +76,7 @@ from ptpkit.proto.vendors.sony import (
 __all__ = [
     "ACK_PROTOCOL_VERSION",
     "EXT_INFO_OPERATIONS",
+    "SONY",
     "SONY_DEVICE",
     "SONY_IDENTITY",
     "SONY_OPERATIONS",
@@ -155,7 +158,7 @@ class SonyCamera(CameraCore):
         operations: OperationTable | None = None,
         description: DeviceDescription | None = None,
         identity: CameraIdentity | None = None,
-        properties: SonyProperties | None = None,
+        properties: DeviceProperties | None = None,
         writable: bool = False,
         allow_format: bool = False,
         faults: Faults | None = None,
@@ -163,7 +166,11 @@ class SonyCamera(CameraCore):
         open_capture_interval: float = 1.0,
         mtp: bool = False,
     ) -> None:
-        self.sony = properties if properties is not None else SonyProperties()
+        if properties is None:
+            properties = SonyProperties()
+        elif not isinstance(properties, SonyProperties):  # the same properties, as a blob
+            properties = SonyProperties(tuple(properties.spec(c) for c in properties.codes))
+        self.sony: SonyProperties = properties
         super().__init__(
             store,
             operations=SONY_OPERATIONS if operations is None else operations,
@@ -412,3 +419,17 @@ def _in_memory_or(code: int) -> None:
 
 for _code in (Op.GetObjectInfo, Op.GetObject, Op.GetPartialObject, Op.GetThumb):
     _in_memory_or(_code)
+
+
+SONY = Persona(
+    name="sony",
+    summary="an Alpha in PC remote: SDIO handshake, the 0x9209 property blob, "
+    "SetControlDevice presses, captures in memory at 0xFFFFC001",
+    identity=SONY_IDENTITY,
+    description=SONY_DEVICE,
+    operations=SONY_OPERATIONS,
+    properties=SonyProperties,
+    camera_class=SonyCamera,
+    ack_protocol_version=ACK_PROTOCOL_VERSION,
+)
+"""The Sony persona (``ptpkit serve --persona sony``)."""
