@@ -123,6 +123,12 @@ class Dialect:
         """Runs after :meth:`~ptpkit.aio.client.Camera.download` fetched ``obj``."""
         raise NotImplementedError
 
+    def no_storage_hint(self) -> str | None:
+        """Why the camera lists no storage and what to do, when the vendor knows (a Sony
+        body in remote mode); listing objects then raises
+        :class:`~ptpkit.errors.NotFoundError` with it. None: nothing to list, no error."""
+        return None
+
     # -- properties -------------------------------------------------------------------------
     def property_codes(self) -> tuple[int, ...]:
         """Every property the camera has: DeviceInfo's, and the vendor's."""
