@@ -18,6 +18,7 @@ from PIL import Image
 
 import ptpkit
 from ptpkit import Camera, CameraEvent, PtpResponseError
+from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.folder_store import FolderStore
 from ptpkit.emulator.no_storage import NoStorage
 from ptpkit.emulator.personas.sony import SonyCamera
@@ -25,6 +26,7 @@ from ptpkit.emulator.personas.sony_props import SHUTTER_SPEEDS
 from ptpkit.emulator.serve import serve
 from ptpkit.proto.codes import ObjectFormat, OperationCode, ResponseCode
 from ptpkit.proto.datasets import ObjectInfo, decode_u32_array
+from ptpkit.proto.packets import InitCommandAck, InitCommandRequest, decode_packet
 from ptpkit.proto.vendors.sony import (
     CAPTURE_OBJECT,
     NOTICE_EXIT,
@@ -49,11 +51,12 @@ def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
 async def sony(folder: Path | None = None) -> AsyncIterator[tuple[SonyCamera, Camera]]:
     """``serve(persona="sony")`` and a client speaking the generic dialect (raw transactions
     only: the persona is tested here, not the Sony dialect)."""
-    server = serve([] if folder is None else [folder], persona="sony")
+    # the Init Command Ack without a version field, as real bodies send it
+    faults = Faults(quirks={"no-ack-version"})
+    server = serve([] if folder is None else [folder], persona="sony", faults=faults)
     body = server.camera
     assert isinstance(body, SonyCamera)
     assert isinstance(server.store, NoStorage if folder is None else FolderStore)
-    assert server.options.ack_protocol_version is None
     async with server, ptpkit.connect(
         server.host, server.port, probe_interval=None, dialect="generic"
     ) as camera:
@@ -271,3 +274,26 @@ def test_contents_transfer_mode_lists_the_card(tmp_path: Path) -> None:
             assert "DSC00001.JPG" in names
 
     run(main())
+
+
+@pytest.mark.parametrize("quirks", [(), ("no-ack-version",)], ids=["default", "no-ack-version"])
+def test_init_command_ack_with_and_without_version(quirks: tuple[str, ...]) -> None:
+    async def main() -> bytes:
+        server = serve([], persona="sony", faults=Faults(quirks=set(quirks)), name="cam")
+        async with server:
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            try:
+                writer.write(InitCommandRequest(bytes(16), "vm").encode())
+                head = await reader.readexactly(8)
+                return head + await reader.readexactly(int.from_bytes(head[:4], "little") - 8)
+            finally:
+                writer.close()
+                await writer.wait_closed()
+
+    ack = run(main())
+    # 8 length/type, 4 connection number, 16 GUID, "cam" + NUL in UTF-16LE, then the version
+    assert len(ack) == (36 if quirks else 40)
+    assert ack[28:36] == "cam\0".encode("utf-16-le")
+    decoded = decode_packet(ack)
+    assert isinstance(decoded, InitCommandAck)
+    assert decoded.protocol_version == (None if quirks else 0x00010000)

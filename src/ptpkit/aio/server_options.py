@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ptpkit.proto.codes import PROTOCOL_VERSION_1_0
-
 __all__ = ["FaultPolicy", "NoFaults", "Quirk", "ServerOptions"]
 
 
@@ -35,6 +33,8 @@ class Quirk(str, enum.Enum):
     NO_EVENTS = "no-events"
     #: The Init Command Ack has zero padding after its protocol version.
     PADDED_INIT_ACK = "padded-init-ack"
+    #: The Init Command Ack ends after the friendly name: no protocol version (Sony).
+    NO_ACK_VERSION = "no-ack-version"
 
 
 class FaultPolicy(Protocol):
@@ -97,8 +97,6 @@ class ServerOptions:
     # Response) in one write. False: one write per packet, slower, but tshark (which reads
     # only the first PTP/IP packet of a TCP segment) then decodes every packet.
     join_writes: bool = True
-    # The version field of the Init Command Ack; None leaves it out (Sony bodies).
-    ack_protocol_version: int | None = PROTOCOL_VERSION_1_0
 
     def __post_init__(self) -> None:
         if self.data_chunk_size < 1:

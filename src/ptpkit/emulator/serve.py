@@ -206,6 +206,5 @@ def serve(
         probe_interval=probe_interval,
         faults=faults,
         join_writes=join_writes,
-        ack_protocol_version=played.ack_protocol_version,
     )
     return EmulatorServer(store, camera, options, played.name)

@@ -22,7 +22,6 @@ from ptpkit.emulator.camera_core import CameraCore
 from ptpkit.emulator.device import CameraIdentity, DeviceDescription
 from ptpkit.emulator.operations import OperationSpec
 from ptpkit.emulator.properties import DeviceProperties
-from ptpkit.proto.codes import PROTOCOL_VERSION_1_0
 
 __all__ = ["Persona", "PersonaTransport"]
 
@@ -38,8 +37,6 @@ class Persona:
     values change). ``camera_class`` is built with the operation table, the
     description, the identity and the properties, and the server's options.
     ``ports``: where the family listens (the first is the default of ``serve``).
-    ``ack_protocol_version``: the version field of the Init Command Ack; None leaves it
-    out (Sony bodies do).
     """
 
     name: str
@@ -51,7 +48,6 @@ class Persona:
     camera_class: type[CameraCore]
     transport: PersonaTransport = "ptpip"
     ports: tuple[int, ...] = (15740,)
-    ack_protocol_version: int | None = PROTOCOL_VERSION_1_0
 
     def make_camera(
         self,

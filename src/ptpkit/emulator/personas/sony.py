@@ -30,8 +30,9 @@ What it answers:
 * **Storage**: served with folders, one storage per folder as the generic camera; with
   none (:class:`~ptpkit.emulator.no_storage.NoStorage`), the "remote" mode of real bodies:
   no storage at all.
-* **Transport**: its Init Command Ack carries no protocol-version field
-  (:data:`ACK_PROTOCOL_VERSION`), as real bodies send it.
+* **Transport**: real bodies send an Init Command Ack without its protocol-version field
+  (Wireshark 4.0 calls that malformed); ``ptpkit serve --persona sony --quirk
+  no-ack-version`` plays that too.
 """
 
 from __future__ import annotations
@@ -74,7 +75,6 @@ from ptpkit.proto.vendors.sony import (
 )
 
 __all__ = [
-    "ACK_PROTOCOL_VERSION",
     "EXT_INFO_OPERATIONS",
     "SONY",
     "SONY_DEVICE",
@@ -90,9 +90,6 @@ Op = OperationCode
 SOp = SonyOperationCode
 SEv = SonyEventCode
 _D = SonyDevicePropCode
-
-#: The Init Command Ack's protocol version: None, the field is left out (Sony's habit).
-ACK_PROTOCOL_VERSION: int | None = None
 
 SONY_IDENTITY = CameraIdentity(
     friendly_name="ILCE-7M3",
@@ -430,6 +427,5 @@ SONY = Persona(
     operations=SONY_OPERATIONS,
     properties=SonyProperties,
     camera_class=SonyCamera,
-    ack_protocol_version=ACK_PROTOCOL_VERSION,
 )
 """The Sony persona (``ptpkit serve --persona sony``)."""
