@@ -17,7 +17,10 @@ from helpers import (
     feed_bytewise,
     h,
     merge_data_events,
+    reassemble,
 )
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ptpkit.errors import DecodeError
 from ptpkit.proto.events import (
@@ -29,6 +32,7 @@ from ptpkit.proto.events import (
     HandshakeCompleted,
     ResponseReceived,
 )
+from ptpkit.proto.framing import PacketReader
 from ptpkit.proto.initiator import InitiatorSession
 from ptpkit.proto.packets import InitCommandAck, decode_packet
 from ptpkit.proto.state import LinkState, TransactionState
@@ -161,3 +165,21 @@ def test_data_then_empty_end_data_is_one_dataset(bytewise: bool) -> None:
     assert [entry.code for entry in blob.entries] == [0x5004, 0x500A]
     # the initiator goes on (the responder here was bypassed by inject)
     assert pair.initiator.send_request(0x1001, now=0.0) == TID + 1
+
+
+@given(
+    number=st.integers(0, 0xFFFFFFFF),
+    guid=st.binary(min_size=16, max_size=16),
+    name=st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"), max_size=40
+    ),
+    version=st.none() | st.integers(0, 0xFFFFFFFF),
+)
+def test_ack_round_trip_with_or_without_version(
+    number: int, guid: bytes, name: str, version: int | None
+) -> None:
+    ack = InitCommandAck(number, guid, name, version)
+    data = ack.encode()
+    assert decode_packet(data) == ack
+    reader = PacketReader()
+    assert reassemble(feed_bytewise(reader, data)) == [ack]
