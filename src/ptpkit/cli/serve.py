@@ -230,6 +230,18 @@ def _faults(
     default=0.0,
     help="Fault: seconds before a capture's events.",
 )
+@click.option(
+    "--advertise",
+    is_flag=True,
+    help="Announce the camera on the network it listens on (off by default; withdrawn on exit).",
+)
+@click.option(
+    "--advertise-as",
+    type=click.Choice(["generic", "nikon", "canon-eos", "sony"]),
+    default="generic",
+    show_default=True,
+    help="How --advertise announces: DNS-SD _ptp._tcp (generic, nikon) or SSDP (canon-eos, sony).",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
@@ -261,6 +273,8 @@ def serve(
     coalesce: bool,
     capture_mode: str,
     event_delay: float,
+    advertise: bool,
+    advertise_as: str,
     verbose: bool,
 ) -> None:
     """Serve folders as an emulated PTP/IP camera (one storage per DIR).
@@ -313,7 +327,7 @@ def serve(
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        run_loop(_run(server))
+        run_loop(_run(server, advertise_as if advertise else None))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -322,10 +336,18 @@ def serve(
         pass
 
 
-async def _run(server: EmulatorServer) -> None:
+async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
     loop = asyncio.get_running_loop()
+    advertiser = None
     try:
         await server.start()
+        if advertise_as is not None:
+            from ptpkit.discovery.advertise import advertise_server
+
+            try:
+                advertiser = await advertise_server(server, advertise_as)
+            except OSError as exc:
+                raise click.ClickException(f"cannot advertise: {exc}") from None
     except BaseException:
         await server.close()
         raise
@@ -339,10 +361,14 @@ async def _run(server: EmulatorServer) -> None:
     for sid in server.store.storage_ids():
         click.echo(f"  storage 0x{sid:08X} ({mode}): {server.store.storage_root(sid)}")
     click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if advertiser is not None:
+        click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
+        if advertiser is not None:
+            await advertiser.close()
         await server.close()
 
 
