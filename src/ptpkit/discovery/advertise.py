@@ -164,9 +164,7 @@ class DnsSdAdvertiser(Advertiser):
         from zeroconf.asyncio import AsyncServiceInfo, AsyncZeroconf
 
         ifaces = interfaces_for(self.ad.host)
-        addresses = [i.address for i in ifaces if not i.loopback] or [
-            i.address for i in ifaces
-        ]
+        addresses = [i.address for i in ifaces if not i.loopback] or [i.address for i in ifaces]
         choice: Any = InterfaceChoice.All if is_wildcard(self.ad.host) else [self.ad.host]
         seq = f"{random.getrandbits(32):08X}"
         self._aiozc = AsyncZeroconf(interfaces=choice, ip_version=IPVersion.V4Only)
@@ -191,7 +189,7 @@ class DnsSdAdvertiser(Advertiser):
             return
         try:
             with contextlib.suppress(Exception):  # the goodbye packets
-                await self._aiozc.async_unregister_service(self._info)
+                await (await self._aiozc.async_unregister_service(self._info))
         finally:
             await self._aiozc.async_close()
             self._aiozc = None
@@ -236,9 +234,7 @@ class SsdpAdvertiser(Advertiser):
             serial_number=ad.serial,
             services=tuple(t for t in types if ":service:" in t),
         ).encode()
-        self.extra = Headers(
-            () if ad.port == PTPIP_PORT else ((PTPIP_PORT_HEADER, str(ad.port)),)
-        )
+        self.extra = Headers(() if ad.port == PTPIP_PORT else ((PTPIP_PORT_HEADER, str(ad.port)),))
         self._ifaces: list[Interface] = []
         self._sock: socket.socket | None = None
         self._transport: asyncio.DatagramTransport | None = None

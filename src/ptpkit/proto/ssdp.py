@@ -198,7 +198,7 @@ class SearchRequest:
     @classmethod
     def decode(cls, data: bytes) -> SearchRequest:
         start, headers = _split(data)
-        if start.split()[:2] != ["M-SEARCH", "*"]:
+        if start.upper().split()[:2] != ["M-SEARCH", "*"]:
             raise DecodeError(f"not an M-SEARCH: {start[:40]!r}")
         man = _require(headers, "MAN", "M-SEARCH")
         if man.strip().strip('"').lower() != "ssdp:discover":
@@ -257,7 +257,7 @@ class Notify:
     @classmethod
     def decode(cls, data: bytes) -> Notify:
         start, headers = _split(data)
-        if start.split()[:2] != ["NOTIFY", "*"]:
+        if start.upper().split()[:2] != ["NOTIFY", "*"]:
             raise DecodeError(f"not a NOTIFY: {start[:40]!r}")
         nts = _require(headers, "NTS", "NOTIFY")
         if nts.lower() not in (ALIVE, BYEBYE, "ssdp:update"):
