@@ -333,9 +333,9 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         **kwargs: Any,
     ) -> Any:
         if not host:  # discover: the one camera that answers, or a usage error
-            from ptpkit.cli.discover import pick_camera
+            from ptpkit.cli.pick import pick_camera
 
-            found = pick_camera(discover_timeout)
+            found = pick_camera(discover_timeout, run_loop)
             host = found.address
             source = click.get_current_context().get_parameter_source("port")
             if source is click.core.ParameterSource.DEFAULT:
