@@ -6,6 +6,7 @@ properties set with SetControlDeviceA or by turning dials, and the capture."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import threading
@@ -18,13 +19,18 @@ from click.testing import CliRunner, Result
 from PIL import Image
 
 import ptpkit
+from ptpkit.aio.responder_app import Reply
 from ptpkit.cli.common import EXIT_CAMERA
 from ptpkit.cli.demo import EmulatorThread
 from ptpkit.cli.main import main
 from ptpkit.dialects.sony import SonyDialect
 from ptpkit.emulator import serve
-from ptpkit.emulator.personas.sony import SonyCamera
+from ptpkit.emulator.camera_core import CameraCore
+from ptpkit.emulator.operations import Initiator, Request, operation
+from ptpkit.emulator.operations import Result as Handled
+from ptpkit.emulator.personas.sony import SONY, SONY_OPERATIONS, SonyCamera
 from ptpkit.errors import NotFoundError
+from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.vendors.sony import (
     CAPTURE_OBJECT,
     NOTICE_EXIT,
@@ -209,3 +215,35 @@ def test_contents_transfer_mode(tmp_path: Path) -> None:
         assert (tmp_path / "out" / "DSC09999.JPG").read_bytes() == (
             card / "DSC09999.JPG"
         ).read_bytes()
+
+
+@pytest.mark.parametrize("answer", ["refused", "empty", "200"])
+def test_a_body_that_offers_version_200(answer: str) -> None:
+    """An older body: 0x9202 with 300 refused, answered empty, or answered with 200; the
+    dialect settles on 200 (asking again for 200 when it got nothing)."""
+    asked: list[tuple[int, ...]] = []
+    operations = dict(SONY_OPERATIONS)
+    generic = operations[0x9202]
+
+    def old_ext_info(cam: CameraCore, who: Initiator, req: Request) -> Handled:
+        asked.append(req.params)
+        if req.p(0) == 0x12C and answer == "refused":
+            return Reply(ResponseCode.ParameterNotSupported)
+        if req.p(0) == 0x12C and answer == "empty":
+            return Reply(data=b"")
+        return generic.handler(cam, who, Request(req.code, req.transaction_id, (0xC8,)))
+
+    operation(operations, 0x9202, "in")(old_ext_info)
+    persona = dataclasses.replace(SONY, name="old-sony", operations=operations)
+
+    async def main() -> None:
+        server = serve([], persona=persona)
+        async with server, ptpkit.connect(server.host, server.port, probe_interval=None) as camera:
+            dialect = camera.dialect
+            assert isinstance(dialect, SonyDialect)
+            assert dialect.version == 0xC8
+            assert await camera.get_property("iso") == SONY_ISO_AUTO
+
+    run(main())
+    assert asked[0] == (0x12C, 1)
+    assert asked[1:] == ([] if answer == "200" else [(0xC8,)])

@@ -167,7 +167,11 @@ class SonyDialect(GenericDialect):
             return
         await self.sdio_connect(1)
         await self.sdio_connect(2)
-        ext = await self.get_ext_device_info(self.asked_version)
+        try:
+            ext = await self.get_ext_device_info(self.asked_version)
+        except PtpResponseError as exc:  # a body that knows no version 300 may refuse it
+            _log.info("0x9202(0x%X) refused (%s): asking for 200", self.asked_version, exc)
+            ext = None
         if ext is None and self.asked_version != sony.SONY_PROTOCOL_200:
             ext = await self.get_ext_device_info(sony.SONY_PROTOCOL_200)
         self.ext_info = ext
