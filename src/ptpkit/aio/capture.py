@@ -1,10 +1,11 @@
-"""Capturing a picture and waiting for the objects it adds.
+"""Capturing a picture: what the camera's dialect does for it (:mod:`ptpkit.dialects`),
+and the standard way, which the generic dialect uses (:meth:`Capture._standard_capture`).
 
-The camera announces them with ObjectAdded (and CaptureComplete). A camera that sends
-no events is not waited on in vain: the handles taken before InitiateCapture are
-compared with the camera's handles after it (polled once a second after a short grace),
-and the new files are the capture. Only files count: a camera announces a new folder
-(DCIM/101XXXXX) with ObjectAdded too.
+The camera announces the new objects with ObjectAdded (and CaptureComplete). A camera
+that sends no events is not waited on in vain: the handles taken before InitiateCapture
+are compared with the camera's handles after it (polled once a second after a short
+grace), and the new files are the capture. Only files count: a camera announces a new
+folder (DCIM/101XXXXX) with ObjectAdded too.
 """
 
 from __future__ import annotations
@@ -29,12 +30,28 @@ class Capture(Listing):
     async def capture(
         self, timeout: float = 30.0, *, storage_id: int = 0, object_format: int = 0
     ) -> list[CameraObject]:
-        """InitiateCapture, then wait for ObjectAdded and CaptureComplete; the new objects.
+        """Take a picture; the objects it added (with their paths).
+
+        Generic cameras: InitiateCapture, then ObjectAdded and CaptureComplete, or the
+        handles compared when the camera sends no events. A vendor's dialect may return
+        an object that lives only in the camera's memory (Nikon's 0xFFFF0001):
+        :meth:`download` fetches it like any other, and then frees the camera's memory.
+        StoreFull raises :class:`~ptpkit.errors.PtpResponseError`; nothing new within
+        ``timeout`` seconds, :class:`~ptpkit.errors.CaptureTimeoutError`.
+        """
+        return await self.dialect.capture(
+            timeout, storage_id=storage_id, object_format=object_format
+        )
+
+    async def _standard_capture(
+        self, timeout: float, *, storage_id: int = 0, object_format: int = 0
+    ) -> list[CameraObject]:
+        """InitiateCapture, then wait for ObjectAdded and CaptureComplete; the new files.
 
         Cameras that do not list CaptureComplete among their events are taken to be done
-        at the first ObjectAdded; cameras that send no events at all, by comparing their
-        handles before and after. StoreFull raises :class:`PtpResponseError`; nothing
-        new within ``timeout`` raises :class:`CaptureTimeoutError`.
+        at the first file's ObjectAdded; cameras that send no events at all, by comparing
+        their handles before and after. StoreFull raises :class:`PtpResponseError`;
+        nothing new within ``timeout`` raises :class:`CaptureTimeoutError`.
         """
         stream = self._subscribe()
         try:

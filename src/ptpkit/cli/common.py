@@ -94,6 +94,7 @@ class Settings:
     """Group-level options, kept in the click context."""
 
     debug: bool = False
+    dialect: str = "auto"
 
 
 def settings() -> Settings:
@@ -263,6 +264,7 @@ class CameraOptions:
     guid: str | None
     name: str | None
     timeout: float
+    dialect: str = "auto"
     keepalive: str = "auto"
 
     @property
@@ -278,13 +280,15 @@ class CameraOptions:
             guid=self.guid,
             name=self.name,
             handshake_timeout=self.timeout,
+            dialect=self.dialect,
             **extra,
         )
 
 
 def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout,
-    --keepalive; the command receives them as ``cam: CameraOptions``."""
+    --keepalive, --discover-timeout; the command receives them as ``cam: CameraOptions``.
+    Without a host, the one camera that discovery finds is used."""
 
     @click.option(
         "--host",
@@ -336,6 +340,14 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "(GetStorageIDs), or nothing; auto probes while the camera answers probes and "
         "uses the command otherwise [env PTPKIT_KEEPALIVE].",
     )
+    @click.option(
+        "--discover-timeout",
+        envvar="PTPKIT_DISCOVER_TIMEOUT",
+        type=click.FloatRange(min=0),
+        default=2.0,
+        show_default=True,
+        help="Without -H: look this long for the one camera on the network (0 = don't).",
+    )
     @functools.wraps(func)
     def wrapper(
         *,
@@ -345,11 +357,26 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         initiator_name: str | None,
         timeout: float,
         keepalive: str,
+        discover_timeout: float,
         **kwargs: Any,
     ) -> Any:
-        if not host:
-            raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
-        options = CameraOptions(host, port, initiator_guid, initiator_name, timeout, keepalive)
+        if not host:  # discover: the one camera that answers, or a usage error
+            from ptpkit.cli.pick import pick_camera
+
+            found = pick_camera(discover_timeout, run_loop)
+            host = found.address
+            source = click.get_current_context().get_parameter_source("port")
+            if source is click.core.ParameterSource.DEFAULT:
+                port = found.port
+        options = CameraOptions(
+            host,
+            port,
+            initiator_guid,
+            initiator_name,
+            timeout,
+            settings().dialect,
+            keepalive,
+        )
         return func(cam=options, **kwargs)
 
     return wrapper
