@@ -161,6 +161,7 @@ class SessionBase:
             except ProtocolError as exc:
                 self.link = LinkState.ERROR
                 self._readable.clear()
+                self._events.clear()  # what the failed packet had queued: a dead session is quiet
                 if isinstance(exc, LocalProtocolError):  # a peer move our own rules reject
                     raise RemoteProtocolError(str(exc)) from exc
                 raise

@@ -207,10 +207,9 @@ class InitCommandAck(_PacketBase):
         number = buf.pull_u32()
         guid = buf.pull_bytes(GUID_SIZE)
         name = _pull_friendly_name(buf)
-        version = buf.pull_u32() if buf.remaining() >= 4 else None
-        # Some cameras pad the Ack (zeros to a fixed size or a multiple of 4): whatever
-        # follows the version (or 1-3 stray bytes where it would be) is not ours to judge,
-        # and refusing it would refuse them.
+        version = None if buf.eof() else buf.pull_u32()  # a cut version is refused
+        # Some cameras pad the Ack after its version (zeros to a fixed size or a multiple
+        # of 4): what follows is not ours to judge, and refusing it would refuse them.
         buf.pull_bytes(buf.remaining())
         return cls(number, guid, name, version)
 
