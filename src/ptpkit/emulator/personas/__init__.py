@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.generic import GENERIC
+from ptpkit.emulator.personas.nikon import NIKON
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 
@@ -24,7 +25,7 @@ __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
-PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC,)})
+PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC, NIKON)})
 
 
 def get_persona(persona: str | Persona) -> Persona:
