@@ -21,7 +21,7 @@ import click
 
 from ptpkit.cli.common import run_loop
 from ptpkit.config import ConfigError, parse_guid
-from ptpkit.emulator.faults import INIT_FAIL_REASONS, CaptureMode, Faults
+from ptpkit.emulator.faults import INIT_FAIL_REASONS, QUIRKS, CaptureMode, Faults
 from ptpkit.emulator.personas import DEFAULT_PERSONA, PERSONAS
 from ptpkit.emulator.serve import DEFAULT_PORT, EmulatorServer
 from ptpkit.emulator.serve import serve as start_emulator
@@ -78,6 +78,8 @@ def _faults(
     coalesce: bool,
     capture_mode: str,
     event_delay: float,
+    random_drops: float | None = None,
+    quirks: tuple[str, ...] = (),
 ) -> Faults:
     delays: dict[int, float] = {}
     for op, seconds in _pairs(delay, "--delay"):
@@ -113,6 +115,8 @@ def _faults(
             coalesce=coalesce,
             capture=CaptureMode(capture_mode),
             event_delay=event_delay,
+            random_drops=random_drops,
+            quirks=frozenset(quirks),
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -256,6 +260,22 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
     default=0.0,
     help="Fault: seconds before a capture's events.",
 )
+@click.option(
+    "--random-drops",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Fault: drop each session at a random moment, SECONDS after its start on average.",
+)
+@click.option(
+    "--quirk",
+    "quirks",
+    multiple=True,
+    type=click.Choice(QUIRKS),
+    help="Behave as some real cameras do (repeatable): "
+    "no-probe-answers, nagle (no TCP_NODELAY, one write per packet), no-response-params, "
+    "own-transaction-ids, one-recv-per-packet (a packet split across reads closes the "
+    "link), no-events, padded-init-ack.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
@@ -288,6 +308,8 @@ def serve(
     coalesce: bool,
     capture_mode: str,
     event_delay: float,
+    random_drops: float | None,
+    quirks: tuple[str, ...],
     verbose: bool,
 ) -> None:
     """Serve folders as an emulated PTP/IP camera (one storage per DIR).
@@ -312,6 +334,8 @@ def serve(
         coalesce=coalesce,
         capture_mode=capture_mode,
         event_delay=event_delay,
+        random_drops=random_drops,
+        quirks=quirks,
     )
     if verbose and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
