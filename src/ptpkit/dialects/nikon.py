@@ -28,7 +28,12 @@ knowledge is :mod:`ptpkit.proto.vendors.nikon`'s.
   exit), ChangeCameraMode(0) when a capture set it to 1.
 - **OpenSession**: some Nikons (a D5300) want the Init Command Ack's connection number as
   the session id and drop the link otherwise; ``connect`` retries that way by itself
-  (see :func:`ptpkit.aio.client.connect`, ``session_id="connection"``).
+  (see :func:`ptpkit.aio.client.connect`, ``session_id="connection"``). Sources: theta4j
+  issue 4 (a D5300 closed the connection on OpenSession(1); it worked with the connection
+  number) and mmattes/ptpip, written against a D5300, which opens its sessions that way.
+  gphoto2 2.5.30 does not: it sends session id 1 and retries 2…10 only on
+  InvalidTransactionID (``camera_init``). Since the dialect is only known after
+  GetDeviceInfo, which follows OpenSession, the retry is the client's, for every camera.
 """
 
 from __future__ import annotations
