@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.generic import GENERIC
+from ptpkit.emulator.personas.nikon import NIKON
 from ptpkit.emulator.personas.sony import SONY
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
@@ -25,7 +26,9 @@ __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
-PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC, SONY)})
+PERSONAS: Mapping[str, Persona] = MappingProxyType(
+    {p.name: p for p in (GENERIC, NIKON, SONY)}
+)
 
 
 def get_persona(persona: str | Persona) -> Persona:
