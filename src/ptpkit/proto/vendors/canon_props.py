@@ -67,7 +67,7 @@ EOS_PROPERTY_NAMES: dict[str, int] = {
     "capturetarget": _P.CaptureDestination,
     "evfmode": _P.EVFMode,
     "output": _P.EVFOutputDevice,
-    "serialnumber": _P.SerialNumber,
+    "eosserialnumber": _P.SerialNumber,
     "lensname": _P.LensName,
     "ownername": _P.Owner,
     "artist": _P.Artist,
