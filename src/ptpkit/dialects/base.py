@@ -123,6 +123,13 @@ class Dialect:
         """Runs after :meth:`~ptpkit.aio.client.Camera.download` fetched ``obj``."""
         raise NotImplementedError
 
+    def partial_read_size(self, obj: CameraObject) -> int | None:
+        """How :meth:`~ptpkit.aio.client.Camera.download` reads ``obj``: None with
+        GetObject (resuming with GetPartialObject); a size: with GetPartialObject from
+        the start, at most that many bytes at a time (a Canon EOS capture in the
+        camera's memory, read as gphoto2 reads it)."""
+        raise NotImplementedError
+
     # -- properties -------------------------------------------------------------------------
     def property_codes(self) -> tuple[int, ...]:
         """Every property the camera has: DeviceInfo's, and the vendor's."""

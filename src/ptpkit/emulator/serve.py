@@ -171,7 +171,8 @@ def serve(
     roots = [os.fspath(d) for d in dirs]
     faults = faults or Faults()
     played = get_persona(persona)  # an unknown name fails before anything is opened
-    store = FolderStore(roots, writable=writable, thumbnails=thumbnails, **store_options)
+    options_of_store = {**played.store_options, **store_options}
+    store = FolderStore(roots, writable=writable, thumbnails=thumbnails, **options_of_store)
     base = played.identity
     identity = CameraIdentity(
         friendly_name=base.friendly_name if name is None else name,
