@@ -33,6 +33,7 @@ press), as newer bodies list them.
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ptpkit.aio.responder_app import Reply
@@ -41,6 +42,7 @@ from ptpkit.emulator.camera import OPERATION_HANDLERS
 from ptpkit.emulator.camera_core import CameraCore, OperationTable
 from ptpkit.emulator.device import CameraIdentity, DeviceDescription
 from ptpkit.emulator.operations import BufferSink, Initiator, Request, Result, operation
+from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.canon_camera import EosCamera, eos_camera
 from ptpkit.emulator.properties import DeviceProperties, default_property_specs
 from ptpkit.errors import DecodeError, PropertyError
@@ -71,6 +73,8 @@ from ptpkit.proto.vendors.canon import (
 )
 
 __all__ = [
+    "CANON_EOS",
+    "CANON_EOS_PRESS",
     "DESCRIPTION",
     "IDENTITY",
     "OPERATIONS",
@@ -161,14 +165,9 @@ def standard_properties() -> DeviceProperties:
 
 def make_camera(store: Storage, *, press: bool = False, **options: Any) -> EosCamera:
     """The persona's camera over ``store`` (``press``: also list RemoteReleaseOn/Off)."""
-    options.setdefault("identity", IDENTITY)
-    options.setdefault("properties", standard_properties())
-    return EosCamera(
-        store,
-        operations=OPERATIONS_WITH_PRESS if press else OPERATIONS,
-        description=DESCRIPTION,
-        **options,
-    )
+    camera = (CANON_EOS_PRESS if press else CANON_EOS).make_camera(store, **options)
+    assert isinstance(camera, EosCamera)
+    return camera
 
 
 # -- objects, also in the camera's memory ---------------------------------------------------
@@ -344,3 +343,20 @@ def _remote_release_off(cam: CameraCore, who: Initiator, req: Request) -> Reply:
     if req.p(0) not in (_HALF, _FULL):
         return Reply(ResponseCode.InvalidParameter)
     return Reply()
+
+
+#: The persona (``ptpkit serve --persona canon-eos``).
+CANON_EOS = Persona(
+    name="canon-eos",
+    summary="Canon EOS: GetEvent records, RemoteRelease, EOS properties (0x9110)",
+    identity=IDENTITY,
+    description=DESCRIPTION,
+    operations=OPERATIONS,
+    properties=standard_properties,
+    camera_class=EosCamera,
+    store_options=STORE_OPTIONS,
+)
+
+#: The same body listing RemoteReleaseOn/Off (half and full press), as newer EOS do
+#: (for tests; not in PERSONAS).
+CANON_EOS_PRESS = dataclasses.replace(CANON_EOS, operations=OPERATIONS_WITH_PRESS)

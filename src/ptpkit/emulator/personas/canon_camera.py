@@ -6,10 +6,11 @@ storage and sessions.
   terminator alone. An initiator starts *listening* when it sets the event mode (or first
   polls GetEvent): it is then sent the whole property dump, and from then on every change.
 * **Events** go to the listening initiators as EOS records, never on the PTP/IP event
-  channel (gphoto2 does not read it for EOS bodies): :meth:`EosCamera.broadcast`, which
-  the generic handlers and the folder rescans call, turns ObjectAdded, ObjectRemoved,
-  ObjectInfoChanged and the storage events into ObjectAddedEx, ObjectRemoved,
-  ObjectInfoChangedEx and StoreAdded/StoreRemoved/StorageInfoChanged records.
+  channel (gphoto2 does not read it for EOS bodies): :meth:`EosCamera.deliver_event`,
+  through which every event of the generic handlers and the folder rescans passes,
+  turns ObjectAdded, ObjectRemoved, ObjectInfoChanged and the storage events into
+  ObjectAddedEx, ObjectRemoved, ObjectInfoChangedEx and StoreAdded/StoreRemoved/
+  StorageInfoChanged records (an injected event may also be an EOS record type).
 * **EOS properties** (:class:`~ptpkit.emulator.personas.canon_properties.EosProperties`);
   a change is queued to every listening initiator as PropValueChanged.
 * **Captures** (RemoteRelease): CameraStatusChanged(1); the picture, generated at the size
@@ -49,6 +50,7 @@ from ptpkit.proto.codes import ALL, TID_NONE, EventCode, ObjectFormat, ResponseC
 from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
 from ptpkit.proto.vendors.canon import (
     CAPTURE_DESTINATION_CARD,
+    PARAM_RECORD_TYPES,
     CameraStatusChanged,
     CanonDevicePropCode,
     CanonEventCode,
@@ -218,25 +220,41 @@ class EosCamera(CameraCore):
         *,
         exclude: Initiator | None = None,
     ) -> None:
-        """The generic camera's events, as EOS records to the listening initiators."""
-        if code in (_Ev.ObjectRemoved, _Ev.ObjectInfoChanged) and params:
-            self.objects.forget(params[:1])
-        record = self._record_for(code, params)
-        if record is not None:
-            self.queue([record], exclude=exclude)
-        if code in (_Ev.StoreAdded, _Ev.StoreRemoved, _Ev.StorageInfoChanged):
+        super().broadcast(code, params, transaction_id, exclude=exclude)
+        if code in _STORAGE_RECORDS:
             self._update_available_shots()
 
+    def deliver_event(
+        self, who: Initiator, code: int, params: tuple[int, ...] = (), tid: int = TID_NONE
+    ) -> None:
+        """Every event the camera raises, as an EOS record queued for ``who``'s next
+        GetEvent (when it listens); nothing goes on the PTP/IP event channel."""
+        link = self.links.get(who)
+        if link is None or not link.listening:
+            return
+        record = self._record_for(code, params)
+        if record is not None:
+            self._append(link, [record])
+
     def _record_for(self, code: int, params: tuple[int, ...]) -> EosRecord | None:
-        if not params:
-            return None
-        handle = params[0]
-        if code == _Ev.ObjectRemoved:
-            return ObjectRemoved(handle)
-        if code in (_Ev.ObjectAdded, _Ev.ObjectInfoChanged):
-            return self.object_record(handle, changed=code == _Ev.ObjectInfoChanged)
-        kind = _STORAGE_RECORDS.get(code)
-        return None if kind is None else ParamRecord(kind, handle)
+        """The EOS record for a standard event, or for an EOS record type with its
+        parameters (``EmulatorServer.inject_event(0xC18B, (1,))``); None: not one."""
+        first = params[0] if params else 0
+        if code in (_Ev.ObjectRemoved, CanonEventCode.ObjectRemoved) and params:
+            return ObjectRemoved(first)
+        if code in (_Ev.ObjectAdded, CanonEventCode.ObjectAddedEx) and params:
+            return self.object_record(first)
+        if code in (_Ev.ObjectInfoChanged, CanonEventCode.ObjectInfoChangedEx) and params:
+            return self.object_record(first, changed=True)
+        if code in _STORAGE_RECORDS and params:
+            return ParamRecord(_STORAGE_RECORDS[code], first)
+        if code in PARAM_RECORD_TYPES and params:
+            return ParamRecord(code, first)
+        if code == CanonEventCode.CameraStatusChanged and params:
+            return CameraStatusChanged(first)
+        if code == CanonEventCode.PropValueChanged and params and first in self.eos:
+            return self.eos.value_record(first)
+        return None
 
     def object_record(
         self, handle: int, *, changed: bool = False
