@@ -42,9 +42,7 @@ def dialect_class(name: str) -> type[Dialect]:
     return cls
 
 
-def choose_dialect(
-    info: DeviceInfo, override: str | type[Dialect] | None = None
-) -> type[Dialect]:
+def choose_dialect(info: DeviceInfo, override: str | type[Dialect] | None = None) -> type[Dialect]:
     """The dialect for a camera with this DeviceInfo: ``override`` when it names one
     (not None or ``"auto"``; a class of one's own is taken as it is), else the first of
     :data:`DIALECTS` that claims the camera."""

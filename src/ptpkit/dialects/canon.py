@@ -363,13 +363,19 @@ class CanonEosDialect(GenericDialect):
         await self._refresh()
         if not self.cache.knows(code):  # gphoto2 too sets only what the camera reported
             raise PtpResponseError(ResponseCode.DevicePropNotSupported)
-        wanted = self._eos_value(code, value)
-        allowed = self.cache.allowed.get(code)
+        allowed = self.cache.allowed.get(code, ())
+        words = ", ".join(format_eos_value(code, v) for v in allowed)
+        words = f" (allowed: {words})" if words else ""
+        try:
+            wanted = self._eos_value(code, value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a value of {self.cache.label(code)}{words}"
+            ) from None
         if allowed and wanted not in allowed:
-            words = ", ".join(format_eos_value(code, v) for v in allowed)
             raise ValueError(
                 f"{format_eos_value(code, wanted)} is not allowed for "
-                f"{self.cache.label(code)} (allowed: {words})"
+                f"{self.cache.label(code)}{words}"
             )
         await self.set_eos_property(code, wanted)
         self.cache.values[code] = wanted

@@ -193,7 +193,9 @@ def _key(text: str) -> str:
 def parse_eos_value(code: int, text: str, allowed: Iterable[EosValue] = ()) -> EosValue:
     """The value of property ``code`` that ``text`` names: a label of its value table
     (``"100"``, ``"ISO 100"``, ``"f/4"``, ``"4"``, ``"1/60"``, ``"Large Fine JPEG"``,
-    ``"card"``/``"sdram"``), or a number (``"0x48"``; for ImageFormat gphoto2's u16).
+    ``"card"``/``"sdram"``), or a number: a code in hex (``"0x48"``) for a property whose
+    values have names (decimal ``"123"`` is no ISO speed), any number otherwise (for
+    ImageFormat gphoto2's u16).
     ``allowed`` (the camera's allowed values, if known) is preferred where two values
     share a name, and gives the exact ImageFormat structures. Raises ValueError."""
     kind = eos_prop_type(code)
@@ -220,8 +222,12 @@ def parse_eos_value(code: int, text: str, allowed: Iterable[EosValue] = ()) -> E
     if matches:
         preferred = [v for v in matches if v in allowed_ints]
         return (preferred or matches)[0]
+    raw = text.strip()
+    if table and not raw.lower().startswith(("0x", "-0x")):
+        # "123" for ISO is no ISO speed: a raw code of a property with names is hex
+        raise ValueError(f"{text!r} is not a value of property 0x{code:04X}")
     try:
-        return int(text, 0)
+        return int(raw, 0)
     except ValueError:
         pass
     raise ValueError(f"{text!r} is not a value of property 0x{code:04X}")
