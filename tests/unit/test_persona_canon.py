@@ -364,16 +364,34 @@ def test_get_object_info_ex_lists_one_folder_level(tmp_path: Path) -> None:
     in_loop(test, make_card(tmp_path))
 
 
-def test_get_object_info_ex_refuses_names_it_cannot_hold(tmp_path: Path) -> None:
+def test_get_object_info_ex_gives_long_names_a_short_one(tmp_path: Path) -> None:
     make_card(tmp_path)
     (tmp_path / "a photo with a long name.jpg").write_bytes(jpeg((0, 0, 200)))
+    (tmp_path / "APHOTO~1.JPG").write_bytes(jpeg((0, 0, 100)))  # the first short name is taken
 
     async def test(rig: Rig) -> None:
         who = rig.join()
-        reply = rig.call(who, 0x9109, 0x00010001, 0xFFFFFFFF, 0x100000)
-        assert reply.code == RC.OperationNotSupported  # gphoto2 then lists it the usual way
+        root = decode_object_info_ex(rig.data(who, 0x9109, 0x00010001, 0xFFFFFFFF, 0x100000))
+        assert sorted(e.filename for e in root) == ["APHOTO~1.JPG", "APHOTO~2.JPG", "DCIM"]
+        long_one = next(e for e in root if e.filename == "APHOTO~2.JPG")
+        info = ObjectInfo.decode(rig.data(who, 0x1008, long_one.handle))
+        assert info.filename == "a photo with a long name.jpg"  # GetObjectInfo: the whole name
 
     in_loop(test, tmp_path)
+
+
+def test_short_names() -> None:
+    assert canon.short_names(
+        ["IMG_0001.JPG", "Été à Genève ☀.jpg", "notes", "x" * 20 + ".jpeg"]
+    ) == [
+        "IMG_0001.JPG",
+        "TGENVE~1.JPG",
+        "notes",
+        "XXXXXX~1.JPE",
+    ]
+    many = canon.short_names([f"long file name {n}.txt" for n in range(12)])
+    assert len(set(many)) == 12 and all(len(n) <= 12 for n in many)
+    assert many[9:] == ["LONGF~10.TXT", "LONGF~11.TXT", "LONGF~12.TXT"]
 
 
 def test_card_changes_become_records(tmp_path: Path) -> None:

@@ -20,9 +20,9 @@ ones (without InitiateCapture and the Android/MTP extras) and the EOS ones:
 ======  ============================  ==============================================
 
 GetPartialObject (0x101B), GetObject and GetObjectInfo also read the captures held in the
-camera's memory. GetObjectInfoEx lists folders whose names fit its 12-character field; a
-folder with a longer name is refused (OperationNotSupported), and gphoto2 then lists that
-folder the standard way. Every data-in operation answers OK with a data phase (gphoto2
+camera's memory. GetObjectInfoEx has 12 characters for a name: a longer one is listed by a
+FAT short name (``NOTESF~1.TXT``), as a camera sees a file a computer wrote; GetObjectInfo
+gives the whole name. Every data-in operation answers OK with a data phase (gphoto2
 waits for a second response otherwise). The records and captures themselves:
 :mod:`~ptpkit.emulator.personas.canon_camera`; the property values:
 :mod:`~ptpkit.emulator.personas.canon_properties`.
@@ -82,6 +82,7 @@ __all__ = [
     "STORE_OPTIONS",
     "EosCamera",
     "make_camera",
+    "short_names",
     "standard_properties",
 ]
 
@@ -221,24 +222,52 @@ def _get_object_info_ex(cam: CameraCore, who: Initiator, req: Request) -> Reply:
         return Reply(ResponseCode.InvalidStorageID)
     cam.store.storage_info(storage)  # InvalidStorageID for an unknown one
     level = ROOT if parent in (0, ALL) else parent
-    entries = []
-    for handle in cam.store.handles(storage, 0, level):
-        facts = cam.objects.facts(handle)
-        info = facts.info
-        if len(info.filename.encode("utf-8", "surrogateescape")) > _NAME_FIELD:
-            return Reply(ResponseCode.OperationNotSupported)
-        entries.append(
-            EosObjectInfo(
-                handle=handle,
-                storage_id=info.storage_id,
-                ofc=info.object_format,
-                flags=1 if info.protection_status else 0,
-                size=min(facts.size, _U32_MAX),
-                filename=info.filename,
-                time=(facts.key[1] // 1_000_000_000) & _U32_MAX if facts.key else 0,
-            )
+    facts = [cam.objects.facts(handle) for handle in cam.store.handles(storage, 0, level)]
+    names = short_names([f.info.filename for f in facts])
+    entries = [
+        EosObjectInfo(
+            handle=fact.handle,
+            storage_id=fact.info.storage_id,
+            ofc=fact.info.object_format,
+            flags=1 if fact.info.protection_status else 0,
+            size=min(fact.size, _U32_MAX),
+            filename=name,
+            time=(fact.key[1] // 1_000_000_000) & _U32_MAX if fact.key else 0,
         )
+        for fact, name in zip(facts, names, strict=True)
+    ]
     return Reply(data=encode_object_info_ex(entries))
+
+
+def short_names(names: list[str]) -> list[str]:
+    """The names as GetObjectInfoEx's 12-character field holds them: a name that fits
+    stays; a longer one gets a short name in the FAT way (``NOTESF~1.TXT``), unique among
+    its siblings, as a camera sees a file a computer wrote with a long name."""
+    taken = {name.upper() for name in names if _fits(name)}
+    out = []
+    for name in names:
+        if _fits(name):
+            out.append(name)
+            continue
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        base = "".join(c for c in stem.upper() if c.isascii() and (c.isalnum() or c in "_-"))
+        ext = "".join(c for c in ext.upper() if c.isascii() and c.isalnum())[:3]
+        number = 1
+        while True:
+            tail = f"~{number}"
+            short = (base or "FILE")[: 8 - len(tail)] + tail + (f".{ext}" if ext else "")
+            if short not in taken:
+                break
+            number += 1
+        taken.add(short)
+        out.append(short)
+    return out
+
+
+def _fits(name: str) -> bool:
+    return len(name.encode("utf-8", "surrogateescape")) <= _NAME_FIELD
 
 
 @operation(OPERATIONS, Eos.GetDeviceInfoEx, "in")
