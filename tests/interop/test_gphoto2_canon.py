@@ -90,9 +90,16 @@ class Rig:
     times: dict[str, float] = field(default_factory=dict)
     capture_stopped: bool = False
 
-    def start_gphoto2(self, *args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
+    def start_gphoto2(
+        self, *args: str, cwd: Path | None = None, home: Path | None = None
+    ) -> subprocess.Popen[str]:
         program = require_program("gphoto2")
-        env = {**os.environ, "HOME": str(self.home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+        env = {
+            **os.environ,
+            "HOME": str(home or self.home),
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+        }
         argv = [program, "--port", f"ptpip:127.0.0.1:{self.port}:{self.port}", *args]
         return subprocess.Popen(
             argv,
@@ -103,10 +110,12 @@ class Rig:
             cwd=cwd or self.home,
         )
 
-    def gphoto2(self, *args: str, cwd: Path | None = None, limit: float = LIMIT) -> str:
+    def gphoto2(
+        self, *args: str, cwd: Path | None = None, home: Path | None = None, limit: float = LIMIT
+    ) -> str:
         label = "gphoto2 " + " ".join(args)
         start = time.perf_counter()
-        proc = self.start_gphoto2(*args, cwd=cwd)
+        proc = self.start_gphoto2(*args, cwd=cwd, home=home)
         try:
             output, _ = proc.communicate(timeout=60)
         finally:
@@ -304,6 +313,22 @@ def test_list_config_shows_eos_properties(rig: Rig) -> None:
     ):
         assert entry in out, out
     assert out.count("/main/status/batterylevel") == 1
+
+
+def test_capture_to_the_card(rig: Rig, tmp_path: Path) -> None:
+    """gphoto2's "Memory card" capture target: ObjectAddedEx, then GetObjectInfo, GetObject
+    and DeleteObject (its own settings file remembers the target: a HOME of its own)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    rig.gphoto2("--set-config", "capturetarget=1", home=home)
+    assert "Current: Memory card" in rig.gphoto2("--get-config", "capturetarget", home=home)
+    out = rig.gphoto2("--capture-image-and-download", cwd=tmp_path, home=home)
+    found = re.search(rf"New file is in location {STORE}/DCIM/100CANON/(IMG_\d{{4}}.JPG)", out)
+    assert found, out
+    name = found.group(1)
+    _valid_jpeg(tmp_path / name)
+    assert f"Deleting file {STORE}/DCIM/100CANON/{name}" in out
+    assert not (rig.card / "DCIM" / "100CANON" / name).exists()
 
 
 # -- the capture of all of the above ---------------------------------------------------------------
