@@ -276,6 +276,13 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
     "own-transaction-ids, one-recv-per-packet (a packet split across reads closes the "
     "link), no-events, padded-init-ack.",
 )
+@click.option(
+    "--advertise",
+    is_flag=True,
+    help="Announce the camera on the network it listens on, as its persona's family does: "
+    "DNS-SD _ptp._tcp (generic, nikon) or SSDP (canon-eos, sony). Off by default; "
+    "withdrawn on exit.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
@@ -310,6 +317,7 @@ def serve(
     event_delay: float,
     random_drops: float | None,
     quirks: tuple[str, ...],
+    advertise: bool,
     verbose: bool,
 ) -> None:
     """Serve folders as an emulated PTP/IP camera (one storage per DIR).
@@ -365,7 +373,7 @@ def serve(
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        run_loop(_run(server))
+        run_loop(_run(server, persona.lower() if advertise else None))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -374,10 +382,18 @@ def serve(
         pass
 
 
-async def _run(server: EmulatorServer) -> None:
+async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
     loop = asyncio.get_running_loop()
+    advertiser = None
     try:
         await server.start()
+        if advertise_as is not None:
+            from ptpkit.discovery.advertise import advertise_server
+
+            try:
+                advertiser = await advertise_server(server, advertise_as)
+            except OSError as exc:
+                raise click.ClickException(f"cannot advertise: {exc}") from None
     except BaseException:
         await server.close()
         raise
@@ -393,10 +409,14 @@ async def _run(server: EmulatorServer) -> None:
     for sid in server.store.storage_ids():
         click.echo(f"  storage 0x{sid:08X} ({mode}): {server.store.storage_root(sid)}")
     click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if advertiser is not None:
+        click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
+        if advertiser is not None:
+            await advertiser.close()
         await server.close()
 
 
