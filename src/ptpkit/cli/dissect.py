@@ -124,8 +124,11 @@ def _details(record: Record) -> str:
     if "guid" in fields:
         parts.append(f"guid={fields['guid']}")
     if "protocol_version" in fields:
-        version = _int(fields, "protocol_version")
-        parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        version = fields["protocol_version"]
+        if isinstance(version, int):
+            parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        else:  # an Init Command Ack without the field (Sony bodies)
+            parts.append("version=none")
     if "reason" in fields:
         reason = _int(fields, "reason")
         try:

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from ptpkit.dialects.base import Dialect
 from ptpkit.dialects.canon import CanonEosDialect
 from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.sony import SonyDialect
 from ptpkit.proto.datasets import DeviceInfo
 
 __all__ = ["AUTO", "DIALECTS", "Dialect", "GenericDialect", "choose_dialect", "dialect_class"]
@@ -29,7 +30,7 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (CanonEosDialect, GenericDialect)}
+    {cls.name: cls for cls in (CanonEosDialect, SonyDialect, GenericDialect)}
 )
 
 

@@ -130,6 +130,12 @@ class Dialect:
         camera's memory, read as gphoto2 reads it)."""
         raise NotImplementedError
 
+    def no_storage_hint(self) -> str | None:
+        """Why the camera lists no storage and what to do, when the vendor knows (a Sony
+        body in remote mode); listing objects then raises
+        :class:`~ptpkit.errors.NotFoundError` with it. None: nothing to list, no error."""
+        return None
+
     # -- properties -------------------------------------------------------------------------
     def property_codes(self) -> tuple[int, ...]:
         """Every property the camera has: DeviceInfo's, and the vendor's."""

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.canon import CANON_EOS
 from ptpkit.emulator.personas.generic import GENERIC
+from ptpkit.emulator.personas.sony import SONY
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 
@@ -26,7 +27,7 @@ DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
 PERSONAS: Mapping[str, Persona] = MappingProxyType(
-    {p.name: p for p in (GENERIC, CANON_EOS)}
+    {p.name: p for p in (GENERIC, CANON_EOS, SONY)}
 )
 
 
