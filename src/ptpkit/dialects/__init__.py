@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.dialects.base import Dialect
+from ptpkit.dialects.canon import CanonEosDialect
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.dialects.nikon import NikonDialect
 from ptpkit.dialects.sony import SonyDialect
@@ -39,7 +40,7 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (NikonDialect, SonyDialect, GenericDialect)}
+    {cls.name: cls for cls in (NikonDialect, CanonEosDialect, SonyDialect, GenericDialect)}
 )
 
 
