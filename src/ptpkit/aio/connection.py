@@ -464,8 +464,6 @@ class Connection(_LowWaterMark):
         protocol = self._channels.get(Channel.COMMAND)
         if protocol is not None and protocol.transport is not None:
             protocol.transport.write(data)
-            if protocol._quickack:
-                protocol._ack_now()  # sending re-enters delayed-ACK mode: leave it again
 
     def _write_event(self, data: bytes) -> None:
         protocol = self._channels.get(Channel.EVENT)

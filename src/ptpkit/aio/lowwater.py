@@ -22,6 +22,12 @@ _DATA_IN = TransactionState.DATA_IN
 #: phase still owes): SO_RCVLOWAT (see _LowWaterMark._tune_rcvlowat).
 _RCVLOWAT = 256 << 10
 _RCVLOWAT_CHECK = 0.1  # a data phase stalled this long below the mark: wake for any byte
+#: Only a phase that still owes this much waits for a mark; for less, every byte wakes us.
+#: A camera writing without TCP_NODELAY (Nagle) holds its next small write until what it
+#: sent is acknowledged; a small packet that does not reach the mark is not read, hence
+#: acknowledged only by the delayed-ACK timer, 40 ms later (issue 12: a listing's
+#: GetObjectInfo, its Data header written apart from its payload).
+_RCVLOWAT_FROM = 64 << 10
 
 
 class _LowWaterMark:
@@ -50,7 +56,11 @@ class _LowWaterMark:
         _RCVLOWAT_CHECK s, which wakes us for any byte again when nothing came."""
         session = self._session
         owed = session.data_phase_remaining
-        want = min(owed, _RCVLOWAT) if owed and session.transaction is _DATA_IN else 1
+        want = (
+            min(owed, _RCVLOWAT)
+            if owed and owed >= _RCVLOWAT_FROM and session.transaction is _DATA_IN
+            else 1
+        )
         if want != self._rcvlowat:
             self._set_rcvlowat(want)
 
