@@ -155,12 +155,22 @@ class FujiResponderSession(FujiSessionBase):
             and self.init_requests < self.max_init_requests
         )
 
+    @property
+    def cancelled(self) -> bool:
+        """Always False: the variant has no Cancel (the CIPA session's attribute)."""
+        return False
+
     def event_channel_opened(self, now: float) -> None:
         """The initiator connected the event socket: release the events held until now."""
         self._event_channel_open = True
         self._out.extend((Channel.EVENT, packet) for packet in self._held_events)
         self._held_events.clear()
         self._last_activity = max(self._last_activity, now)
+
+    def accept_event_channel(self, now: float) -> None:
+        """:meth:`event_channel_opened` under the CIPA session's name, so that one adapter
+        drives both (the event connection has no handshake here to answer)."""
+        self.event_channel_opened(now)
 
     # -- receiving --------------------------------------------------------------------
     def _on_fuji_packet(self, channel: Channel, packet: FujiPacket) -> None:
