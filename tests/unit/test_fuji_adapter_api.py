@@ -5,7 +5,7 @@ data-in is dropped), ``probe`` (none), ``cancelled`` and ``accept_event_channel`
 from __future__ import annotations
 
 import pytest
-from fuji_helpers import FujiPair, bytewise, whole
+from fuji_helpers import INITIATOR_GUID, RESPONDER_GUID, FujiPair, bytewise, whole
 
 from ptpkit.errors import LocalProtocolError
 from ptpkit.proto.codes import OperationCode, ResponseCode
@@ -15,9 +15,12 @@ from ptpkit.proto.events import (
     DataPhaseStarted,
     DataReceived,
     EventReceived,
+    InitFailed,
     OperationRequested,
     ResponseReceived,
 )
+from ptpkit.proto.fuji_responder import FujiResponderSession
+from ptpkit.proto.packets import InitCommandRequest
 from ptpkit.proto.state import TransactionState
 
 
@@ -148,3 +151,19 @@ def test_responder_names_of_the_cipa_session() -> None:
         DataPhaseEnded(tid, 3),
         ResponseReceived(0x2001, tid, ()),
     ]
+
+
+@pytest.mark.parametrize("split", [whole, bytewise])
+def test_a_standard_init_request_gets_init_fail_0x201d(split: object) -> None:
+    rsp = FujiResponderSession(3, RESPONDER_GUID, "X-T3")
+    rsp.start(0.0)
+    request = InitCommandRequest(INITIATOR_GUID, "laptop").encode()
+    for piece in split(request):  # type: ignore[operator]
+        rsp.receive_data(Channel.COMMAND, piece, 0.0)
+    events = []
+    while (event := rsp.next_event()) is not None:
+        events.append(event)
+    assert events == [InitFailed(0x201D, Channel.COMMAND)]
+    # u32 12, u32 5 (Init Fail), u32 0x201D: what a Fujifilm body answers (§5.1 notes).
+    assert rsp.data_to_send() == [(Channel.COMMAND, bytes.fromhex("0c000000050000001d200000"))]
+    assert not rsp.is_ready

@@ -1,5 +1,6 @@
 """One PTP/IP session on the responder (command and event connection): the link pumps
-the sans-IO :class:`~ptpkit.proto.responder.ResponderSession`, hands operations to the
+the sans-IO session (:class:`~ptpkit.proto.responder.ResponderSession`, or another with
+its methods, :class:`~ptpkit.aio.responder_app.ServerSession`), hands operations to the
 application and answers them (delays, data-out sinks, cancels, timers, teardown). Its
 output half — writes, data phases, sendfile — is :class:`~ptpkit.aio.responder_io.LinkOutput`.
 """
@@ -20,6 +21,7 @@ from ptpkit.aio.responder_app import (
     Reply,
     ResponderApp,
     S,
+    ServerSession,
 )
 from ptpkit.aio.responder_io import LinkOutput, ServerHost, _Closed, _Connection
 from ptpkit.errors import ConnectionLost, RemoteProtocolError
@@ -42,7 +44,6 @@ from ptpkit.proto.events import (
     TimedOut,
     TransactionCancelled,
 )
-from ptpkit.proto.responder import ResponderSession
 
 __all__ = ["LinkHost"]
 
@@ -86,7 +87,7 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
         self,
         server: LinkHost[S],
         connection_number: int,
-        session: ResponderSession,
+        session: ServerSession,
         command: _Connection,
     ) -> None:
         super().__init__(connection_number, session)
