@@ -30,8 +30,10 @@ link accepts the second Init Command Request of the double init.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
+import socket
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Literal
 
@@ -51,6 +53,7 @@ log = logging.getLogger("ptpkit.server")
 
 Role = Literal["command", "event", "liveview"]
 _PORT_TRIES = 50  # port 0: attempts at three free consecutive ports
+_TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 #: What a Fujifilm body answers the first of the double init with, in the real-camera
 #: pattern (``reject_first_init``): busy (malc0mn/ptp-ip saw 0x2019 from an X-T1).
 _FIRST_INIT_FAIL = 0x2019
@@ -69,10 +72,25 @@ class _FujiConnection(_Connection):
         self._cancel_identify_timer()  # no Init packet to wait for: known by its port
         self.fuji_server._connected(self)
 
+    def buffer_updated(self, nbytes: int) -> None:
+        super().buffer_updated(nbytes)
+        if self.role == "command" and not self.closed:
+            self._quick_ack()
+
     def data_received(self, data: bytes | memoryview) -> None:
         if self.link is not None:
             self.link.received(self.channel, data)
-        # else: an unclaimed or live-view connection; what it sends is not read
+        # else: an unclaimed connection; what it sends is not read
+
+    def _quick_ack(self) -> None:
+        """Acknowledge what comes next at once: gphoto2 writes a request, the data
+        packet's header and its payload in three small writes with Nagle on, so each
+        waits for our ACK, which Linux would delay by 40 ms."""
+        transport = self.transport
+        sock = transport.get_extra_info("socket") if transport is not None else None
+        if sock is not None and _TCP_QUICKACK is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
 
 
 class _LiveView:
