@@ -175,11 +175,6 @@ def test_the_source_check_can_fail(tmp_path: Path) -> None:
 # -- no import circles (issue 13) ---------------------------------------------------------
 PACKAGE_DIR = REPO_ROOT / "src" / "ptpkit"
 
-#: The subpackages whose modules must be in no import circle. The list grows as each
-#: package is split (issue 13): the others are checked too, but only reported (xfail).
-ACYCLIC_NOW = {"aio", "proto"}
-
-
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
@@ -267,23 +262,17 @@ def import_cycle(graph: dict[str, set[str]], prefix: str) -> list[str] | None:
     return None
 
 
-SUBPACKAGES = sorted(p.parent.name for p in PACKAGE_DIR.glob("*/__init__.py"))
-
-
-@pytest.mark.parametrize(
-    "subpackage",
-    [
-        pytest.param(
-            name,
-            marks=()
-            if name in ACYCLIC_NOW
-            else pytest.mark.xfail(strict=False, reason="being split (issue 13)"),
-        )
-        for name in SUBPACKAGES
-    ],
+#: Every subpackage, nested ones too (``emulator.personas``).
+SUBPACKAGES = sorted(
+    ".".join(p.parent.relative_to(PACKAGE_DIR).parts) for p in PACKAGE_DIR.rglob("*/__init__.py")
 )
+
+
+@pytest.mark.parametrize("subpackage", ["", *SUBPACKAGES])
 def test_no_module_is_in_an_import_circle(subpackage: str) -> None:
-    cycle = import_cycle(import_graph(PACKAGE_DIR), f"ptpkit.{subpackage}")
+    """No circle through any module of ``ptpkit.<subpackage>`` ("": the whole package)."""
+    prefix = f"ptpkit.{subpackage}" if subpackage else "ptpkit"
+    cycle = import_cycle(import_graph(PACKAGE_DIR), prefix)
     assert cycle is None, "import circle: " + " -> ".join(cycle or ())
 
 
@@ -311,4 +300,5 @@ def test_the_import_circle_check_can_fail(tmp_path: Path) -> None:
     ]
     (pkg / "other.py").write_text("", encoding="utf-8")
     assert import_cycle(import_graph(pkg), "pkg.sub") is None
-    assert PACKAGE_DIR.is_dir() and {"aio", "proto"} <= set(SUBPACKAGES)
+    assert PACKAGE_DIR.is_dir()
+    assert set(SUBPACKAGES) >= {"aio", "proto", "dialects", "emulator.personas"}

@@ -1,38 +1,41 @@
 """Device properties by name or code, with values given as text converted to the
-property's type."""
+property's type. The camera's dialect (:mod:`ptpkit.dialects`) says which properties
+there are, what they are called and how they are read and written."""
 
 from __future__ import annotations
 
-from ptpkit.aio.models import coerce_value, property_code
 from ptpkit.aio.operations import Operations
 from ptpkit.proto.datasets import DevicePropDesc, PtpValue
 
 
 class Properties(Operations):
-    """The device property helpers above GetDevicePropDesc/Value and SetDevicePropValue."""
+    """The device property helpers, through the dialect (standard GetDevicePropDesc/
+    Value and SetDevicePropValue for the generic camera)."""
 
     # -- device properties ------------------------------------------------------------
+    def property_code(self, prop: str | int) -> int:
+        """A property's code from its name in this camera's dialect (``"batterylevel"``,
+        Nikon's ``"exposurecompensation"``...) or from a number (``"0x5001"``)."""
+        return self.dialect.property_code(prop)
+
     async def properties(self) -> list[DevicePropDesc]:
-        """The descriptor of every property the camera lists in its DeviceInfo."""
-        return [
-            await self.get_device_prop_desc(code)
-            for code in self.device_info.device_properties_supported
-        ]
+        """The descriptor of every property the camera has (those DeviceInfo lists, and
+        the vendor's that the dialect found)."""
+        dialect = self.dialect
+        return [await dialect.describe(code) for code in dialect.property_codes()]
 
     async def describe_property(self, prop: str | int) -> DevicePropDesc:
         """A property's descriptor: type, current and default value, allowed values."""
-        return await self.get_device_prop_desc(property_code(prop))
+        return await self.dialect.describe(self.property_code(prop))
 
     async def get_property(self, prop: str | int) -> PtpValue:
         """A property's current value, by name or code (e.g. ``"batterylevel"``)."""
-        return await self.get_device_prop_value(property_code(prop))
+        return await self.dialect.get(self.property_code(prop))
 
     async def set_property(self, prop: str | int, value: PtpValue | str) -> None:
         """Set a property; text is converted to the property's type (``"0x10"``,
-        ``"1,2,3"`` for arrays)."""
-        code = property_code(prop)
-        dt = await self._prop_type(code, None)
-        await self.set_device_prop_value(code, coerce_value(dt, value), dt)
+        ``"1,2,3"`` for arrays, or a value as the dialect writes it, e.g. ``"+0.7"``)."""
+        await self.dialect.set(self.property_code(prop), value)
 
     async def reset_property(self, prop: str | int) -> None:
-        await self.reset_device_prop_value(property_code(prop))
+        await self.reset_device_prop_value(self.property_code(prop))

@@ -250,7 +250,9 @@ class Transfers(Listing):
         dest = Path(destination)
         if dest.is_dir():
             dest = dest / safe_file_name(target.name)
-        return await download_object(self, target, dest, progress=progress, resume=resume)
+        path = await download_object(self, target, dest, progress=progress, resume=resume)
+        await self.dialect.after_download(target)  # e.g. free a capture held in memory
+        return path
 
     async def upload(
         self,

@@ -19,7 +19,6 @@ from ptpkit.aio.client import (
     EventStream,
     NotFoundError,
     object_matcher,
-    property_code,
 )
 from ptpkit.cli.common import CameraOptions, camera_options, console, error_console, run_camera
 from ptpkit.cli.render import (
@@ -43,7 +42,8 @@ from ptpkit.cli.transfers import (
 )
 from ptpkit.config import format_guid
 from ptpkit.errors import PtpResponseError
-from ptpkit.proto.codes import EventCode, code_name
+from ptpkit.proto.codes import EventCode
+from ptpkit.proto.datasets import PtpValue
 
 __all__ = [
     "capture",
@@ -69,6 +69,7 @@ def info(cam: CameraOptions, as_json: bool) -> None:
     async def body(camera: Camera) -> int:
         storages = await camera.storages()
         out = console()
+        named = camera.dialect.code_name
         if as_json:
             di = camera.device_info
             data = {
@@ -79,9 +80,10 @@ def info(cam: CameraOptions, as_json: bool) -> None:
                 "device_version": di.device_version,
                 "serial_number": di.serial_number,
                 "vendor_extension_id": di.vendor_extension_id,
-                "operations": [code_name("operation", c) for c in di.operations_supported],
-                "events": [code_name("event", c) for c in di.events_supported],
-                "properties": [code_name("property", c) for c in di.device_properties_supported],
+                "dialect": camera.dialect.name,
+                "operations": [named("operation", c) for c in di.operations_supported],
+                "events": [named("event", c) for c in di.events_supported],
+                "properties": [named("property", c) for c in camera.dialect.property_codes()],
                 "storages": [storage_json(s) for s in storages],
             }
             out.print_json(json.dumps(data))
@@ -92,8 +94,11 @@ def info(cam: CameraOptions, as_json: bool) -> None:
         table.add_column(style="bold")
         table.add_column(overflow="fold")
         table.add_row("Camera", f"{camera.camera_name} at {cam.address}")
-        for key, value in device_info_rows(camera.device_info):
+        for key, value in device_info_rows(
+            camera.device_info, named, camera.dialect.property_codes()
+        ):
             table.add_row(key, value)
+        table.add_row("Dialect", f"{camera.dialect.name}: {camera.dialect.summary}")
         table.add_row("Connected as", f"{camera.name} ({format_guid(camera.guid)})")
         out.print(table)
         for store in storages:
@@ -439,10 +444,15 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
 
     async def body(camera: Camera) -> int:
         out = console()
+        dialect = camera.dialect
+
+        def shown(code: int, value: PtpValue) -> str:
+            return dialect.format_value(code, value) or pretty_value(code, value)
+
         if name is None:
             descs = await camera.properties()
             if as_json:
-                out.print_json(json.dumps([property_json(d) for d in descs]))
+                out.print_json(json.dumps([property_json(d, dialect.code_name) for d in descs]))
                 return 0
             from rich.table import Table
 
@@ -451,33 +461,31 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
                 table.add_column(column, overflow="fold")
             for d in descs:
                 table.add_row(
-                    code_name("property", d.device_prop_code),
+                    dialect.code_name("property", d.device_prop_code),
                     f"0x{d.device_prop_code:04X}",
-                    pretty_value(d.device_prop_code, d.current_value),
+                    shown(d.device_prop_code, d.current_value),
                     d.data_type.name,
                     "rw" if d.get_set else "r",
-                    describe_form(d),
+                    describe_form(d, shown),
                 )
             out.print(table)
             return 0
-        code = property_code(name)
+        code = camera.property_code(name)
         if value is not None:
             await camera.set_property(code, value)
         desc = await camera.describe_property(code)
         if as_json:
-            out.print_json(json.dumps(property_json(desc)))
+            out.print_json(json.dumps(property_json(desc, dialect.code_name)))
             return 0
-        label = code_name("property", code)
-        out.print(
-            f"{label} = {pretty_value(code, desc.current_value)}", markup=False, highlight=False
-        )
+        label = dialect.code_name("property", code)
+        out.print(f"{label} = {shown(code, desc.current_value)}", markup=False, highlight=False)
         out.print(
             f"  type {desc.data_type.name}, {'read-write' if desc.get_set else 'read-only'}, "
-            f"default {pretty_value(code, desc.factory_default_value)}",
+            f"default {shown(code, desc.factory_default_value)}",
             markup=False,
             highlight=False,
         )
-        allowed = describe_form(desc)
+        allowed = describe_form(desc, shown)
         if allowed:
             out.print(f"  allowed: {allowed}", markup=False, highlight=False)
         return 0

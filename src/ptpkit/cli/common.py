@@ -88,6 +88,7 @@ class Settings:
     """Group-level options, kept in the click context."""
 
     debug: bool = False
+    dialect: str = "auto"
 
 
 def settings() -> Settings:
@@ -255,6 +256,7 @@ class CameraOptions:
     guid: str | None
     name: str | None
     timeout: float
+    dialect: str = "auto"
 
     @property
     def address(self) -> str:
@@ -267,6 +269,7 @@ class CameraOptions:
             guid=self.guid,
             name=self.name,
             handshake_timeout=self.timeout,
+            dialect=self.dialect,
             **extra,
         )
 
@@ -323,7 +326,9 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         if not host:
             raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
-        options = CameraOptions(host, port, initiator_guid, initiator_name, handshake_timeout)
+        options = CameraOptions(
+            host, port, initiator_guid, initiator_name, handshake_timeout, settings().dialect
+        )
         return func(cam=options, **kwargs)
 
     return wrapper

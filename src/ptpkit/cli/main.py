@@ -18,6 +18,7 @@ from ptpkit.cli.commands import capture, config, events, get, info, ls, ping, pu
 from ptpkit.cli.common import EXIT_CODES_HELP, Settings, setup_logging
 from ptpkit.cli.demo import demo
 from ptpkit.cli.identity import identity
+from ptpkit.dialects import AUTO, DIALECTS, dialect_class
 
 __all__ = ["main"]
 
@@ -59,17 +60,37 @@ class _Group(click.Group):
             return False
 
 
+def _check_dialect(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    name = value.strip().lower()
+    if name != AUTO:
+        try:
+            dialect_class(name)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return name
+
+
 @click.group(
     cls=_Group, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.option("--debug", is_flag=True, help="Log the protocol and show tracebacks.")
+@click.option(
+    "--dialect",
+    envvar="PTPKIT_DIALECT",
+    default=AUTO,
+    show_default=True,
+    metavar="NAME",
+    callback=_check_dialect,
+    help="How to speak to the camera's vendor: auto (from its DeviceInfo, as gphoto2 "
+    f"chooses), or one of {', '.join(DIALECTS)} [env PTPKIT_DIALECT].",
+)
 @click.version_option(__version__, prog_name="ptpkit")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, dialect: str) -> None:
     """ptpkit: talk to PTP/IP cameras (ISO 15740 over TCP/IP).
 
     Start with `ptpkit demo` (no camera needed), or `ptpkit info -H CAMERA-ADDRESS`."""
-    ctx.obj = Settings(debug=debug)
+    ctx.obj = Settings(debug=debug, dialect=dialect)
     setup_logging(debug)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.filesize import decimal
@@ -9,6 +10,7 @@ from rich.filesize import decimal
 from ptpkit.aio.client import CameraEvent, CameraObject, EventsDropped, Storage
 from ptpkit.proto.codes import (
     AccessCapability,
+    CodeKind,
     DevicePropCode,
     FilesystemType,
     StorageType,
@@ -85,11 +87,22 @@ def storage_json(storage: Storage) -> dict[str, Any]:
     }
 
 
-def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
-    ops = ", ".join(code_name("operation", c) for c in info.operations_supported)
-    events = ", ".join(code_name("event", c) for c in info.events_supported)
-    props = ", ".join(code_name("property", c) for c in info.device_properties_supported)
-    formats = ", ".join(code_name("format", c) for c in info.image_formats)
+#: Names a code of a kind (``code_name``, or a dialect's, which knows its vendor's codes).
+Namer = Callable[[CodeKind, int], str]
+#: A property value as text (``pretty_value``, or a dialect's human form first).
+ValueText = Callable[[int, PtpValue], str]
+
+
+def device_info_rows(
+    info: DeviceInfo, named: Namer = code_name, properties: Sequence[int] | None = None
+) -> list[tuple[str, str]]:
+    """DeviceInfo as rows; ``properties``: every property the camera has (DeviceInfo's
+    and its vendor's), when the dialect knows more than DeviceInfo."""
+    codes = info.device_properties_supported if properties is None else properties
+    ops = ", ".join(named("operation", c) for c in info.operations_supported)
+    events = ", ".join(named("event", c) for c in info.events_supported)
+    props = ", ".join(named("property", c) for c in codes)
+    formats = ", ".join(named("format", c) for c in info.image_formats)
     vendor = f"0x{info.vendor_extension_id:X}"
     if info.vendor_extension_desc:
         vendor += f" ({info.vendor_extension_desc})"
@@ -102,7 +115,7 @@ def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
         ("Vendor extension", vendor),
         ("Operations", f"{len(info.operations_supported)}: {ops}"),
         ("Events", f"{len(info.events_supported)}: {events}"),
-        ("Properties", f"{len(info.device_properties_supported)}: {props}"),
+        ("Properties", f"{len(codes)}: {props}"),
         ("Image formats", formats),
     ]
 
@@ -129,10 +142,10 @@ def pretty_value(code: int, value: PtpValue) -> str:
     return shown
 
 
-def describe_form(desc: DevicePropDesc) -> str:
+def describe_form(desc: DevicePropDesc, shown: ValueText = pretty_value) -> str:
     form = desc.form
     if isinstance(form, PropEnum):
-        return ", ".join(pretty_value(desc.device_prop_code, v) for v in form.values)
+        return ", ".join(shown(desc.device_prop_code, v) for v in form.values)
     if isinstance(form, PropRange):
         return f"{form.minimum_value}..{form.maximum_value} step {form.step_size}"
     return ""
@@ -142,10 +155,10 @@ def _value_json(value: PtpValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def property_json(desc: DevicePropDesc) -> dict[str, Any]:
+def property_json(desc: DevicePropDesc, named: Namer = code_name) -> dict[str, Any]:
     form = desc.form
     result: dict[str, Any] = {
-        "name": code_name("property", desc.device_prop_code),
+        "name": named("property", desc.device_prop_code),
         "code": desc.device_prop_code,
         "type": desc.data_type.name,
         "writable": bool(desc.get_set),
@@ -171,6 +184,7 @@ def event_json(event: CameraEvent | EventsDropped) -> dict[str, Any]:
         "code": event.code,
         "transaction_id": event.transaction_id,
         "params": list(event.params),
+        "source": event.source,
     }
 
 
@@ -179,4 +193,5 @@ def event_line(event: CameraEvent | EventsDropped) -> str:
         return f"EventsDropped  {event.count} events were lost (the reader fell behind)"
     params = " ".join(f"0x{p:08X}" for p in event.params)
     tid = "-" if event.transaction_id == 0xFFFFFFFF else str(event.transaction_id)
-    return f"{event.name:<20} tid={tid:<6} {params}".rstrip()
+    polled = " (polled)" if event.source == "poll" else ""
+    return f"{event.name:<20} tid={tid:<6} {params}".rstrip() + polled

@@ -1,0 +1,141 @@
+"""The generic dialect: a standard PTP camera (ISO 15740), as ptpkit always spoke to one.
+
+Nothing runs after OpenSession or before CloseSession; events come from the PTP/IP
+event channel only; a capture is InitiateCapture followed by ObjectAdded and
+CaptureComplete; properties are DeviceInfo's, read and written with GetDevicePropDesc,
+GetDevicePropValue and SetDevicePropValue. Vendor dialects extend this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import ClassVar
+
+from ptpkit.aio.models import (
+    _PROP_NAMES,
+    CameraEvent,
+    CameraObject,
+    EventsDropped,
+    _norm,
+    coerce_value,
+)
+from ptpkit.aio.models import property_code as standard_property_code
+from ptpkit.dialects.base import Dialect
+from ptpkit.errors import PtpResponseError, PtpTimeoutError
+from ptpkit.proto.codes import TID_NONE, EventCode, OperationCode, ResponseCode
+from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
+
+__all__ = ["GenericDialect"]
+
+_STANDARD_NAMES: Mapping[str, int] = MappingProxyType(_PROP_NAMES)
+
+
+class GenericDialect(Dialect):
+    """A standard PTP camera (the dialect of every camera no vendor dialect claims)."""
+
+    name: ClassVar[str] = "generic"
+    summary: ClassVar[str] = "standard PTP (ISO 15740): the event channel, InitiateCapture"
+
+    @classmethod
+    def matches(cls, info: DeviceInfo) -> bool:
+        return True
+
+    # -- the session ----------------------------------------------------------------------
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    # -- events -------------------------------------------------------------------------
+    async def poll_events(self) -> list[CameraEvent]:
+        return []
+
+    def accepts_channel_event(self, event: CameraEvent) -> bool:
+        return True
+
+    # -- capture --------------------------------------------------------------------------
+    async def capture(
+        self, timeout: float, *, storage_id: int = 0, object_format: int = 0
+    ) -> list[CameraObject]:
+        """InitiateCapture, then wait for ObjectAdded and CaptureComplete; the new objects.
+
+        Cameras that do not list CaptureComplete among their events are taken to be done
+        at the first ObjectAdded. StoreFull raises :class:`PtpResponseError`.
+        """
+        camera = self.camera
+        stream = camera._subscribe()
+        try:
+            tid = await camera.initiate_capture(storage_id, object_format)
+            added: list[int] = []
+            events = camera.device_info.events_supported
+            waits_for_complete = EventCode.CaptureComplete in events or not events
+            loop = camera._loop
+            assert loop is not None
+            deadline = loop.time() + timeout
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+                try:
+                    event = await stream.get(left)
+                except PtpTimeoutError:
+                    raise PtpTimeoutError(
+                        f"the capture did not complete within {timeout:g} s"
+                    ) from None
+                if isinstance(event, EventsDropped):
+                    continue
+                if event.transaction_id not in (tid, TID_NONE):
+                    continue
+                if event.code == EventCode.ObjectAdded and event.params:
+                    added.append(event.params[0])
+                    if not waits_for_complete:
+                        break
+                elif event.code == EventCode.CaptureComplete:
+                    break
+                elif event.code == EventCode.StoreFull:
+                    raise PtpResponseError(
+                        ResponseCode.StoreFull, operation=OperationCode.InitiateCapture
+                    )
+        finally:
+            stream.close()
+        objects = [await camera._object(handle) for handle in dict.fromkeys(added)]
+        return [obj for obj in objects if not obj.is_folder]
+
+    async def after_download(self, obj: CameraObject) -> None:
+        return None
+
+    # -- properties -------------------------------------------------------------------------
+    def property_codes(self) -> tuple[int, ...]:
+        return self.camera.device_info.device_properties_supported
+
+    async def describe(self, code: int) -> DevicePropDesc:
+        return await self.camera.get_device_prop_desc(code)
+
+    async def get(self, code: int) -> PtpValue:
+        return await self.camera.get_device_prop_value(code)
+
+    async def set(self, code: int, value: PtpValue | str) -> None:
+        camera = self.camera
+        data_type = await camera._prop_type(code, None)
+        if isinstance(value, str):
+            parsed = self.parse_value(code, value)
+            value = coerce_value(data_type, value) if parsed is None else parsed
+        await camera.set_device_prop_value(code, value, data_type)
+
+    def property_names(self) -> Mapping[str, int]:
+        return _STANDARD_NAMES
+
+    def property_code(self, prop: str | int) -> int:
+        if isinstance(prop, str):
+            code = self.property_names().get(_norm(prop))
+            if code is not None:
+                return code
+        return standard_property_code(prop)
+
+    def format_value(self, code: int, value: PtpValue) -> str | None:
+        return None
+
+    def parse_value(self, code: int, text: str) -> PtpValue | None:
+        return None
