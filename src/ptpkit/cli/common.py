@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from ptpkit.aio.client import DEFAULT_PORT, Camera, NotFoundError, TransferError, connect
+from ptpkit.aio.client import (
+    DEFAULT_PORT,
+    FUJI_PORT,
+    Camera,
+    FujiCamera,
+    NotFoundError,
+    TransferError,
+    camera_class,
+    connect,
+)
 from ptpkit.config import ConfigError
 from ptpkit.errors import (
     ConnectError,
@@ -290,9 +299,9 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "-p",
         envvar="PTPKIT_PORT",
         type=click.IntRange(1, 65535),
-        default=DEFAULT_PORT,
-        show_default=True,
-        help="PTP/IP port [env PTPKIT_PORT].",
+        default=None,
+        help=f"PTP/IP port [env PTPKIT_PORT; default: {DEFAULT_PORT}, "
+        f"{FUJI_PORT} with --dialect fujifilm].",
     )
     @click.option(
         "--guid",
@@ -318,7 +327,7 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(
         host: str | None,
-        port: int,
+        port: int | None,
         initiator_guid: str | None,
         initiator_name: str | None,
         handshake_timeout: float,
@@ -326,8 +335,15 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         if not host:
             raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
+        dialect = settings().dialect
+        if port is None:
+            try:
+                fuji = camera_class(dialect) is FujiCamera
+            except ValueError:  # an unknown dialect: connect says so
+                fuji = False
+            port = FUJI_PORT if fuji else DEFAULT_PORT
         options = CameraOptions(
-            host, port, initiator_guid, initiator_name, handshake_timeout, settings().dialect
+            host, port, initiator_guid, initiator_name, handshake_timeout, dialect
         )
         return func(cam=options, **kwargs)
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.dialects.base import Dialect
+from ptpkit.dialects.fuji import FujiDialect
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.proto.datasets import DeviceInfo
 
@@ -28,7 +29,7 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (GenericDialect,)}
+    {cls.name: cls for cls in (FujiDialect, GenericDialect)}
 )
 
 
@@ -41,9 +42,7 @@ def dialect_class(name: str) -> type[Dialect]:
     return cls
 
 
-def choose_dialect(
-    info: DeviceInfo, override: str | type[Dialect] | None = None
-) -> type[Dialect]:
+def choose_dialect(info: DeviceInfo, override: str | type[Dialect] | None = None) -> type[Dialect]:
     """The dialect for a camera with this DeviceInfo: ``override`` when it names one
     (not None or ``"auto"``; a class of one's own is taken as it is), else the first of
     :data:`DIALECTS` that claims the camera."""

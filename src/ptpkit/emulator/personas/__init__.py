@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
+from ptpkit.emulator.personas.fuji import FUJIFILM
 from ptpkit.emulator.personas.generic import GENERIC
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
@@ -24,7 +25,7 @@ __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
-PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC,)})
+PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC, FUJIFILM)})
 
 
 def get_persona(persona: str | Persona) -> Persona:

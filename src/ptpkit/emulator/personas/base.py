@@ -14,7 +14,7 @@ NAME`` and ``ptpkit.emulator.serve(..., persona=NAME)`` play one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ptpkit.emulator.backend import Storage
@@ -37,6 +37,8 @@ class Persona:
     values change). ``camera_class`` is built with the operation table, the
     description, the identity and the properties, and the server's options.
     ``ports``: where the family listens (the first is the default of ``serve``).
+    ``store_options``: how the family's storage looks (the capture's folder and file
+    names), for :class:`~ptpkit.emulator.folder_store.FolderStore`.
     """
 
     name: str
@@ -48,6 +50,7 @@ class Persona:
     camera_class: type[CameraCore]
     transport: PersonaTransport = "ptpip"
     ports: tuple[int, ...] = (15740,)
+    store_options: Mapping[str, Any] = field(default_factory=dict)
 
     def make_camera(
         self,

@@ -47,6 +47,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from ptpkit.aio.responder_app import Reply
@@ -62,6 +63,7 @@ from ptpkit.emulator.operations import (
     Result,
     operation,
 )
+from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.properties import (
     DeviceProperties,
     PropertyError,
@@ -81,9 +83,12 @@ from ptpkit.proto.codes import (
 )
 from ptpkit.proto.datasets import PropEnum, PropRange
 from ptpkit.proto.vendors.fuji import (
+    COMMAND_PORT,
+    EVENT_PORT,
     FILM_SIMULATIONS,
     FUJI_OPERATION_DATA_DIRECTION,
     INIT_SEQUENCE,
+    LIVEVIEW_PORT,
     VENDOR_EXTENSION_ID,
     FujiAFStatus,
     FujiCameraAction,
@@ -95,6 +100,7 @@ from ptpkit.proto.vendors.fuji import (
 )
 
 __all__ = [
+    "FUJIFILM",
     "FUJI_DEVICE",
     "FUJI_IDENTITY",
     "FUJI_OPERATIONS",
@@ -460,3 +466,19 @@ def _get_partial_object(cam: CameraCore, who: Initiator, req: Request) -> Result
 @operation(FUJI_OPERATIONS, Op.DeleteObject, needs="writable")
 def _delete_object(cam: CameraCore, who: Initiator, req: Request) -> Result:
     return _then_complete(cam, who, req.p(0), _GENERIC_DELETE(cam, who, req), 0.0)
+
+
+#: The persona: ``ptpkit serve --persona fujifilm`` (commands on 55740 or ``--port``,
+#: events on the next port, live view on the one after).
+FUJIFILM = Persona(
+    name="fujifilm",
+    summary="Fujifilm X over Wi-Fi: its own PTP/IP variant on three ports (55740-55742)",
+    identity=FUJI_IDENTITY,
+    description=FUJI_DEVICE,
+    operations=FUJI_OPERATIONS,
+    properties=fuji_properties,
+    camera_class=FujiCameraCore,
+    transport="fuji",
+    ports=(COMMAND_PORT, EVENT_PORT, LIVEVIEW_PORT),
+    store_options=MappingProxyType({"capture_folder_suffix": "_FUJI", "capture_prefix": "DSCF"}),
+)
