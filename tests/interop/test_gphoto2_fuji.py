@@ -125,7 +125,13 @@ class Persona:
         argv = [program, "--camera", CAMERA, "--port", port, *args]
         start = time.perf_counter()
         result = subprocess.run(
-            argv, capture_output=True, text=True, env=env, cwd=cwd or self.home, timeout=60
+            argv,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=cwd or self.home,
+            timeout=60,
+            check=False,
         )
         wall = time.perf_counter() - start
         label = "gphoto2 " + " ".join(args)
@@ -303,6 +309,7 @@ def test_the_double_init_on_the_wire_and_dissect(rig: tuple[Persona, Capture]) -
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
