@@ -295,7 +295,8 @@ def test_capture_image_and_download(fresh: Persona, tmp_path: Path) -> None:
 # -- the wire ----------------------------------------------------------------------------------
 def test_the_double_init_on_the_wire_and_dissect(rig: tuple[Persona, Capture]) -> None:
     """Every gphoto2 run sent its 82-byte Init Command Request twice on one connection,
-    the second after the first Ack; ``ptpkit dissect`` decodes all of it."""
+    the second after the first Ack; ``ptpkit dissect`` decodes all of it, and tshark finds
+    nothing wrong with the TCP under it."""
     persona, capture = rig
     if not persona.times:
         persona.gphoto2("--summary")
@@ -328,3 +329,20 @@ def test_the_double_init_on_the_wire_and_dissect(rig: tuple[Persona, Capture]) -
             "InitCommandRequest",
             "InitCommandAck",
         ]
+    # tshark has no dissector for the variant: the TCP it carries is all it can judge.
+    tshark = require_program("tshark")
+    malformed = subprocess.run(
+        [
+            tshark,
+            "-r",
+            str(capture.pcap),
+            "-n",
+            "-Y",
+            "_ws.malformed || _ws.expert.severity >= error",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert malformed.stdout.strip() == "", malformed.stdout
