@@ -8,10 +8,13 @@ goldens, from dialects.md §5) and the X-H1's real DeviceInfo.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_dissect import Net, fuji_device_info
 from test_fuji_framing import (
     EVENT_OBJECT_ADDED,
@@ -26,8 +29,16 @@ from test_fuji_framing import (
 
 from ptpkit.dissect import dissect_capture
 from ptpkit.dissect.fuji import FujiReader, is_fuji_init
+from ptpkit.errors import RemoteProtocolError
 from ptpkit.proto.framing import DataChunk
-from ptpkit.proto.packets import InitCommandAck, InitCommandRequest, OperationRequest
+from ptpkit.proto.packets import (
+    Event,
+    InitCommandAck,
+    InitCommandRequest,
+    OperationRequest,
+    OperationResponse,
+)
+from ptpkit.proto.vendors.fuji import FujiPacket, FujiPacketKind
 
 
 # §5.2, hand-written: kind 3 OK for transactions 1 and 2; kind 1 GetDeviceInfo (tid 2),
@@ -169,3 +180,71 @@ def test_reader_reads_the_variant_as_cipa(bytewise: bool) -> None:
     assert b"".join(bytes(c.data) for c in chunks) == b"\x05\x00"
     assert chunks[0].first and chunks[-1].last and chunks[-1].is_end_data
     assert chunks[-1].packet_length == 14 and chunks[-1].transaction_id == 1
+
+
+# -- properties: any Fuji stream reads as CIPA, garbage only raises our errors ----------------
+_u16 = st.integers(1, 0xFFFF)  # a container's code is never 0 (that is the init request)
+_u32 = st.integers(0, 0xFFFFFFFF)
+_kinds = st.sampled_from([FujiPacketKind.Command, FujiPacketKind.Response, FujiPacketKind.Event])
+_containers = st.builds(
+    lambda kind, code, tid, params: FujiPacket.with_params(
+        kind, code, tid, params[:3] if kind == FujiPacketKind.Event else params
+    ),
+    _kinds,
+    _u16,
+    _u32,
+    st.lists(_u32, max_size=5).map(tuple),
+)
+_data = st.builds(FujiPacket, st.just(FujiPacketKind.Data), _u16, _u32, st.binary(max_size=200))
+
+
+def _read(stream: bytes, cuts: list[int]) -> list[Any]:
+    reader = FujiReader()
+    bounds = [0, *sorted({c for c in cuts if 0 < c < len(stream)}), len(stream)]
+    out: list[Any] = []
+    for a, b in itertools.pairwise(bounds):
+        reader.feed(stream[a:b])
+        while (item := reader.next_item()) is not None:
+            out.append(item)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(_containers, _data), max_size=6), st.lists(st.integers(0, 2000)))
+def test_any_fuji_stream_reads_as_cipa(packets: list[FujiPacket], cuts: list[int]) -> None:
+    items = _read(b"".join(p.encode() for p in packets), cuts)
+    rebuilt: list[tuple[int, int, int, object]] = []
+    for item in items:
+        if isinstance(item, DataChunk):
+            if item.first:
+                rebuilt.append((2, 0, item.transaction_id, b""))
+            kind, code, tid, data = rebuilt[-1]
+            assert isinstance(data, bytes)
+            rebuilt[-1] = (kind, code, tid, data + bytes(item.data))
+        elif isinstance(item, OperationRequest):
+            rebuilt.append((1, item.code, item.transaction_id, item.params))
+        elif isinstance(item, OperationResponse):
+            rebuilt.append((3, item.code, item.transaction_id, item.params))
+        else:
+            assert isinstance(item, Event)
+            rebuilt.append((4, item.code, item.transaction_id, item.params))
+    expected = [
+        (2, 0, p.transaction_id, p.payload)
+        if p.kind == FujiPacketKind.Data
+        else (p.kind, p.code, p.transaction_id, p.params)
+        for p in packets
+    ]
+    assert rebuilt == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_garbage_only_raises_remote_protocol_errors(data: bytes) -> None:
+    reader = FujiReader()
+    reader.feed(data)
+    reader.feed(b"")
+    try:
+        while reader.next_item() is not None:
+            pass
+    except RemoteProtocolError:  # DecodeError is one
+        pass
