@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from ptpkit.errors import (
+    CameraStateError,
     ConnectError,
     ConnectionLost,
     InitFailError,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
         CameraObject,
         EventsDropped,
         EventStream,
+        FujiCamera,
         NotFoundError,
         Storage,
         TransferError,
@@ -54,6 +56,7 @@ _CLIENT_NAMES = frozenset(
         "CameraObject",
         "EventStream",
         "EventsDropped",
+        "FujiCamera",
         "NotFoundError",
         "Storage",
         "TransferError",
@@ -81,6 +84,7 @@ __all__ = [
     "Camera",
     "CameraEvent",
     "CameraObject",
+    "CameraStateError",
     "ConnectError",
     "ConnectionLost",
     "DeviceInfo",
@@ -89,6 +93,7 @@ __all__ = [
     "EventCode",
     "EventStream",
     "EventsDropped",
+    "FujiCamera",
     "InitFailError",
     "NotFoundError",
     "ObjectFormat",
