@@ -7,7 +7,8 @@ facade, a camera emulator, and the ``ptpkit`` command line.
         for obj in await camera.list_objects(object_format="jpeg"):
             await camera.download(obj, "photos/")
 
-The blocking equivalent is :func:`ptpkit.sync.connect`.
+The blocking equivalent is :func:`ptpkit.sync.connect`. ``await ptpkit.discover()``
+lists the cameras on the local network (``async for`` gives each as it answers).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         TransferError,
         connect,
     )
+    from ptpkit.discovery import FoundCamera, discover
 
 #: Names served from :mod:`ptpkit.aio.client`, imported on first use so that
 #: ``import ptpkit.proto`` (the sans-IO core) never loads asyncio or sockets.
@@ -65,6 +67,10 @@ _CLIENT_NAMES = frozenset(
 )
 
 
+#: Served from :mod:`ptpkit.discovery` (asyncio, zeroconf), likewise on first use.
+_DISCOVERY_NAMES = frozenset({"FoundCamera", "discover"})
+
+
 def __getattr__(name: str) -> Any:
     if name in _CLIENT_NAMES:
         from ptpkit.aio import client
@@ -72,11 +78,17 @@ def __getattr__(name: str) -> Any:
         value = getattr(client, name)
         globals()[name] = value
         return value
+    if name in _DISCOVERY_NAMES:
+        from ptpkit import discovery
+
+        value = getattr(discovery, name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'ptpkit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _CLIENT_NAMES)
+    return sorted(set(globals()) | _CLIENT_NAMES | _DISCOVERY_NAMES)
 
 
 __all__ = [
@@ -93,6 +105,7 @@ __all__ = [
     "EventCode",
     "EventStream",
     "EventsDropped",
+    "FoundCamera",
     "FujiCamera",
     "InitFailError",
     "NotFoundError",
@@ -111,4 +124,5 @@ __all__ = [
     "TransportError",
     "__version__",
     "connect",
+    "discover",
 ]

@@ -396,17 +396,28 @@ def rm(cam: CameraOptions, paths: tuple[str, ...], recursive: bool) -> None:
     show_default=True,
     help="Seconds to wait for each capture to complete.",
 )
+@click.option(
+    "--target",
+    type=click.Choice(["card", "memory"]),
+    help="Where the camera keeps the picture, when it lets us choose (a Nikon's SDRAM is "
+    "'memory': freed once downloaded). Default: memory with --download, else card.",
+)
 def capture(
+    *,
     cam: CameraOptions,
     download_dir: Path | None,
     count: int,
     interval: float,
     capture_timeout: float,
+    target: str | None,
 ) -> None:
-    """Take pictures (InitiateCapture) and show, or download, what the camera stored."""
+    """Take pictures (InitiateCapture, or the vendor's way) and show, or download, what the
+    camera stored."""
 
     async def body(camera: Camera) -> int:
         out = console()
+        chosen = target or ("card" if download_dir is None else "memory")
+        camera.dialect.capture_target = "memory" if chosen == "memory" else "card"
         for shot in range(count):
             if shot and interval:
                 await asyncio.sleep(interval)

@@ -284,8 +284,9 @@ class CameraOptions:
 
 
 def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout; the
-    command receives them as ``cam: CameraOptions``."""
+    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout,
+    --discover-timeout; the command receives them as ``cam: CameraOptions``. Without a
+    host, the one camera that discovery finds is used."""
 
     @click.option(
         "--host",
@@ -324,6 +325,14 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Seconds to wait for the camera to accept (first pairing needs the owner).",
     )
+    @click.option(
+        "--discover-timeout",
+        envvar="PTPKIT_DISCOVER_TIMEOUT",
+        type=click.FloatRange(min=0),
+        default=2.0,
+        show_default=True,
+        help="Without -H: look this long for the one camera on the network (0 = don't).",
+    )
     @functools.wraps(func)
     def wrapper(
         host: str | None,
@@ -331,11 +340,18 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         initiator_guid: str | None,
         initiator_name: str | None,
         handshake_timeout: float,
+        *,
+        discover_timeout: float,
         **kwargs: Any,
     ) -> Any:
-        if not host:
-            raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
         dialect = settings().dialect
+        if not host:  # discover: the one camera that answers, or a usage error
+            from ptpkit.cli.pick import pick_camera
+
+            found = pick_camera(discover_timeout, run_loop)
+            host = found.address
+            if port is None:  # not given: the one the camera advertises
+                port = found.port
         if port is None:
             try:
                 fuji = camera_class(dialect) is FujiCamera

@@ -80,7 +80,7 @@ def format_dataset(dataset: dict[str, object]) -> str:
         count = len(handles) if isinstance(handles, list) else 0
         return f"ObjectHandles: {count} {_hex_list(handles)}"
     if kind == "DevicePropDesc":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
+        prop = _prop_name(dataset)
         dtype = code_name("datatype", _int(dataset, "data_type"))
         text = f"DevicePropDesc: {prop} {dtype} = {_value(dataset.get('current_value'))}"
         if "step_size" in dataset:
@@ -92,9 +92,26 @@ def format_dataset(dataset: dict[str, object]) -> str:
             text += f" enum {_value(dataset.get('supported_values'))}"
         return text
     if kind == "DevicePropValue":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
-        return f"DevicePropValue: {prop} = {_value(dataset.get('value'))}"
+        return f"DevicePropValue: {_prop_name(dataset)} = {_value(dataset.get('value'))}"
+    events = dataset.get("events")
+    if isinstance(events, list):  # a vendor's event list (Nikon GetEvent, ...)
+        return f"{kind}: {len(events)} [{', '.join(_event_text(e) for e in events[:_MAX_LISTED])}]"
     return kind
+
+
+def _prop_name(dataset: dict[str, object]) -> str:
+    name = dataset.get("device_prop_name")
+    return (
+        name if isinstance(name, str) else code_name("property", _int(dataset, "device_prop_code"))
+    )
+
+
+def _event_text(event: object) -> str:
+    if not isinstance(event, dict):
+        return str(event)
+    params = event.get("params", [event.get("param")] if "param" in event else [])
+    shown = ", ".join(f"0x{p:X}" for p in params if isinstance(p, int))
+    return f"{event.get('name', event.get('code'))}({shown})"
 
 
 def _details(record: Record) -> str:
@@ -116,8 +133,11 @@ def _details(record: Record) -> str:
     if "guid" in fields:
         parts.append(f"guid={fields['guid']}")
     if "protocol_version" in fields:
-        version = _int(fields, "protocol_version")
-        parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        version = fields["protocol_version"]
+        if isinstance(version, int):
+            parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        else:  # an Init Command Ack without the field (Sony bodies)
+            parts.append("version=none")
     if "reason" in fields:
         reason = _int(fields, "reason")
         try:

@@ -26,6 +26,7 @@ __all__ = ["main"]
 LAZY_COMMANDS = {
     "serve": "ptpkit.cli.serve:serve",
     "dissect": "ptpkit.cli.dissect:dissect",
+    "discover": "ptpkit.cli.discover:discover",
 }
 
 

@@ -134,9 +134,9 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
 @click.command()
 @click.argument(
     "dirs",
-    metavar="DIR...",
+    metavar="[DIR]...",
     nargs=-1,
-    required=True,
+    required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -276,6 +276,13 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
     "own-transaction-ids, one-recv-per-packet (a packet split across reads closes the "
     "link), no-events, padded-init-ack.",
 )
+@click.option(
+    "--advertise",
+    is_flag=True,
+    help="Announce the camera on the network it listens on, as its persona's family does: "
+    "DNS-SD _ptp._tcp (generic, nikon) or SSDP (canon-eos, sony). Off by default; "
+    "withdrawn on exit.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
@@ -310,9 +317,11 @@ def serve(
     event_delay: float,
     random_drops: float | None,
     quirks: tuple[str, ...],
+    advertise: bool,
     verbose: bool,
 ) -> None:
-    """Serve folders as an emulated PTP/IP camera (one storage per DIR).
+    """Serve folders as an emulated PTP/IP camera (one storage per DIR; with none, a
+    camera without storage, as a Sony body in remote mode).
 
     Binds 127.0.0.1 and is read-only unless told otherwise. Try it with gphoto2:
     `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`; the fujifilm persona with
@@ -368,7 +377,7 @@ def serve(
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        run_loop(_run(server))
+        run_loop(_run(server, persona.lower() if advertise else None))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -377,10 +386,18 @@ def serve(
         pass
 
 
-async def _run(server: EmulatorServer) -> None:
+async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
     loop = asyncio.get_running_loop()
+    advertiser = None
     try:
         await server.start()
+        if advertise_as is not None:
+            from ptpkit.discovery.advertise import advertise_server
+
+            try:
+                advertiser = await advertise_server(server, advertise_as)
+            except OSError as exc:
+                raise click.ClickException(f"cannot advertise: {exc}") from None
     except BaseException:
         await server.close()
         raise
@@ -409,10 +426,14 @@ async def _run(server: EmulatorServer) -> None:
         )
     else:
         click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if advertiser is not None:
+        click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
+        if advertiser is not None:
+            await advertiser.close()
         await server.close()
 
 

@@ -19,9 +19,21 @@ from types import MappingProxyType
 from ptpkit.dialects.base import Dialect
 from ptpkit.dialects.fuji import FujiDialect
 from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.nikon import NikonDialect
+from ptpkit.dialects.sony import SonyDialect
 from ptpkit.proto.datasets import DeviceInfo
 
-__all__ = ["AUTO", "DIALECTS", "Dialect", "GenericDialect", "choose_dialect", "dialect_class"]
+__all__ = [
+    "AUTO",
+    "DIALECTS",
+    "Dialect",
+    "FujiDialect",
+    "GenericDialect",
+    "NikonDialect",
+    "SonyDialect",
+    "choose_dialect",
+    "dialect_class",
+]
 
 #: Let the camera's DeviceInfo decide.
 AUTO = "auto"
@@ -29,7 +41,7 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (FujiDialect, GenericDialect)}
+    {cls.name: cls for cls in (NikonDialect, SonyDialect, FujiDialect, GenericDialect)}
 )
 
 

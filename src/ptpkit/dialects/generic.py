@@ -39,7 +39,8 @@ class GenericDialect(Dialect):
 
     @classmethod
     def matches(cls, info: DeviceInfo) -> bool:
-        return True
+        """Every camera; a vendor dialect built on this one claims its vendor's only."""
+        return cls.vendor is None or super().matches(info)
 
     # -- the session ----------------------------------------------------------------------
     async def start(self) -> None:

@@ -117,7 +117,7 @@ class Device:
             decoder = None if self.vendor is None else self.vendor.datasets.get(code)
             if decoder is None:
                 return None
-            return _vendor_dict(self.code_name("operation", code), decoder(data))
+            return self._name_events(_vendor_dict(self.code_name("operation", code), decoder(data)))
         if kind == "DeviceInfo":
             info = DeviceInfo.decode(data)
             self.vendor = find_vendor(info.vendor_extension_id, info.manufacturer)
@@ -133,7 +133,8 @@ class Device:
         if kind == "DevicePropDesc":
             desc = DevicePropDesc.decode(data)
             self.prop_types[desc.device_prop_code] = desc.data_type
-            return {"type": kind, **_prop_desc_dict(desc)}
+            name = self.code_name("property", desc.device_prop_code)
+            return {"type": kind, "device_prop_name": name, **_prop_desc_dict(desc)}
         # DevicePropValue: only when an earlier DevicePropDesc gave the data type.
         if not params:
             return None
@@ -144,9 +145,20 @@ class Device:
         return {
             "type": kind,
             "device_prop_code": params[0],
+            "device_prop_name": self.code_name("property", params[0]),
             "data_type": int(data_type),
             "value": _plain(value),
         }
+
+    def _name_events(self, dataset: dict[str, object]) -> dict[str, object]:
+        """A vendor's event list (a dataset with ``events``, each with a ``code``, such as
+        Nikon's GetEvent data): each event gets its ``name`` as the vendor calls it."""
+        events = dataset.get("events")
+        if isinstance(events, list):
+            for event in events:
+                if isinstance(event, dict) and isinstance(event.get("code"), int):
+                    event["name"] = self.code_name("event", event["code"])
+        return dataset
 
 
 def _vendor_dict(operation: str, decoded: object) -> dict[str, object]:

@@ -218,11 +218,11 @@ class DeviceProperties:
         return changed
 
     def update(self, code: int, value: PtpValue) -> bool:
-        """The camera's own change of a value (a get-only one too, no form check: a
-        focus state, shots remaining); True when it changed."""
-        self.spec(code)
-        changed = self._values[code] != value
-        self._values[code] = value
+        """The camera's own change of a value (get-only properties included: live view
+        status, a battery draining); True when it changed."""
+        spec = self.spec(code)
+        changed = self._values[spec.code] != value
+        self._values[spec.code] = value
         return changed
 
     def _set_datetime(self, value: PtpValue) -> bool:

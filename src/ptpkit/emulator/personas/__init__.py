@@ -18,6 +18,8 @@ from types import MappingProxyType
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.fuji import FUJIFILM
 from ptpkit.emulator.personas.generic import GENERIC
+from ptpkit.emulator.personas.nikon import NIKON
+from ptpkit.emulator.personas.sony import SONY
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 
@@ -25,7 +27,9 @@ __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
-PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC, FUJIFILM)})
+PERSONAS: Mapping[str, Persona] = MappingProxyType(
+    {p.name: p for p in (GENERIC, NIKON, SONY, FUJIFILM)}
+)
 
 
 def get_persona(persona: str | Persona) -> Persona:
