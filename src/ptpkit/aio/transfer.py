@@ -123,8 +123,13 @@ async def download_object(
     *,
     progress: ProgressCallback | None = None,
     resume: bool = True,
+    piece: int | None = None,
 ) -> Path:
-    """Download ``obj`` to ``dest`` through ``dest.part`` (see the module docstring)."""
+    """Download ``obj`` to ``dest`` through ``dest.part`` (see the module docstring).
+
+    ``piece``: read the whole object with GetPartialObject, at most this many bytes at a
+    time, instead of GetObject (a dialect asks for it: a Canon EOS capture held in the
+    camera's memory is read that way, whether or not GetPartialObject is listed)."""
     part = dest.with_name(dest.name + PART_SUFFIX)
     size = obj.size
     offset = 0
@@ -133,7 +138,7 @@ async def download_object(
             offset = part.stat().st_size
         except FileNotFoundError:
             offset = 0
-    can_partial = camera.supports(OperationCode.GetPartialObject)
+    can_partial = piece is not None or camera.supports(OperationCode.GetPartialObject)
     can_64 = camera.supports(VendorOperationCode.AndroidGetPartialObject64)
     if size is not None and offset > size:
         offset = 0  # not ours, or the object changed: start over
@@ -151,12 +156,12 @@ async def download_object(
         writer = _Writer(file, offset, size, progress)
         if progress is not None:
             progress(offset, size)
-        if offset == 0:
+        if offset == 0 and piece is None:
             await camera.get_object(obj.handle, writer)
             if size is None:
                 writer.total = writer.done  # the core checked it against Start Data
         elif size is None or offset < size:
-            await _resume(camera, obj, writer, can_partial, can_64)
+            await _resume(camera, obj, writer, can_partial, can_64, piece=piece)
     length = part.stat().st_size
     expected = size if size is not None else writer.total
     if expected is not None and length != expected:
@@ -176,14 +181,21 @@ async def download_object(
 
 
 async def _resume(
-    camera: Operations, obj: CameraObject, writer: _Writer, can_partial: bool, can_64: bool
+    camera: Operations,
+    obj: CameraObject,
+    writer: _Writer,
+    can_partial: bool,
+    can_64: bool,
+    *,
+    piece: int | None = None,
 ) -> None:
-    """Fetch from ``writer.done`` to the end with partial reads."""
+    """Fetch from ``writer.done`` to the end with partial reads (of at most ``piece``)."""
     size = obj.size
+    most = _PARTIAL_MAX if piece is None else min(piece, _PARTIAL_MAX)
     while size is None or writer.done < size:
         offset = writer.done
         left = None if size is None else size - offset
-        want = _PARTIAL_MAX if left is None or left >= _PARTIAL_MAX else left
+        want = most if left is None or left >= most else left
         if can_partial and offset <= _U32_MAX:
             got = await camera.get_partial_object(obj.handle, offset, want, writer)
         elif can_64:
@@ -250,7 +262,10 @@ class Transfers(Listing):
         dest = Path(destination)
         if dest.is_dir():
             dest = dest / safe_file_name(target.name)
-        path = await download_object(self, target, dest, progress=progress, resume=resume)
+        piece = self.dialect.partial_read_size(target)
+        path = await download_object(
+            self, target, dest, progress=progress, resume=resume, piece=piece
+        )
         await self.dialect.after_download(target)  # e.g. free a capture held in memory
         return path
 

@@ -14,6 +14,7 @@ Run it on its own with ``python -m ptpkit.cli.dissect CAPTURE``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def format_dataset(dataset: dict[str, object]) -> str:
     events = dataset.get("events")
     if isinstance(events, list):  # a vendor's event list (Nikon GetEvent, ...)
         return f"{kind}: {len(events)} [{', '.join(_event_text(e) for e in events[:_MAX_LISTED])}]"
+    items = dataset.get("value")
+    if isinstance(items, list) and all(isinstance(item, dict) for item in items):
+        # a vendor's list of records (Canon EOS GetEvent): how many of each
+        counts = Counter(str(item.get("record_name") or item.get("type")) for item in items)
+        shown = ", ".join(f"{count} {name}" for name, count in counts.most_common(_MAX_LISTED))
+        more = ", …" if len(counts) > _MAX_LISTED else ""
+        return f"{kind}: {len(items)} records" + (f" ({shown}{more})" if items else "")
     return kind
 
 

@@ -179,13 +179,16 @@ def property_json(desc: DevicePropDesc, named: Namer = code_name) -> dict[str, A
 def event_json(event: CameraEvent | EventsDropped) -> dict[str, Any]:
     if isinstance(event, EventsDropped):
         return {"event": "EventsDropped", "dropped": event.count}
-    return {
+    record: dict[str, Any] = {
         "event": event.name,
         "code": event.code,
         "transaction_id": event.transaction_id,
         "params": list(event.params),
         "source": event.source,
     }
+    if event.detail:
+        record["detail"] = event.detail
+    return record
 
 
 def event_line(event: CameraEvent | EventsDropped) -> str:
@@ -194,4 +197,5 @@ def event_line(event: CameraEvent | EventsDropped) -> str:
     params = " ".join(f"0x{p:08X}" for p in event.params)
     tid = "-" if event.transaction_id == 0xFFFFFFFF else str(event.transaction_id)
     polled = " (polled)" if event.source == "poll" else ""
-    return f"{event.name:<20} tid={tid:<6} {params}".rstrip() + polled
+    detail = f"  {event.detail}" if event.detail else ""
+    return f"{event.name:<20} tid={tid:<6} {params}".rstrip() + detail + polled

@@ -130,6 +130,13 @@ class Dialect:
         """Runs after :meth:`~ptpkit.aio.client.Camera.download` fetched ``obj``."""
         raise NotImplementedError
 
+    def partial_read_size(self, obj: CameraObject) -> int | None:
+        """How :meth:`~ptpkit.aio.client.Camera.download` reads ``obj``: None with
+        GetObject (resuming with GetPartialObject); a size: with GetPartialObject from
+        the start, at most that many bytes at a time (a Canon EOS capture in the
+        camera's memory, read as gphoto2 reads it)."""
+        raise NotImplementedError
+
     def no_storage_hint(self) -> str | None:
         """Why the camera lists no storage and what to do, when the vendor knows (a Sony
         body in remote mode); listing objects then raises

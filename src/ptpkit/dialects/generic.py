@@ -107,6 +107,9 @@ class GenericDialect(Dialect):
     async def after_download(self, obj: CameraObject) -> None:
         return None
 
+    def partial_read_size(self, obj: CameraObject) -> int | None:
+        return None
+
     # -- properties -------------------------------------------------------------------------
     def property_codes(self) -> tuple[int, ...]:
         return self.camera.device_info.device_properties_supported

@@ -184,13 +184,9 @@ def serve(
     roots = [os.fspath(d) for d in dirs]
     faults = faults or Faults()
     played = get_persona(persona)  # an unknown name fails before anything is opened
+    options_of_store = {**played.store_options, **store_options}
     store: FolderStore | NoStorage = (
-        FolderStore(
-            roots,
-            writable=writable,
-            thumbnails=thumbnails,
-            **{**played.store_options, **store_options},
-        )
+        FolderStore(roots, writable=writable, thumbnails=thumbnails, **options_of_store)
         if roots
         else NoStorage()  # no folder: a camera without storage (a body in remote mode)
     )

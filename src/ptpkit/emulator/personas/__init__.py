@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
+from ptpkit.emulator.personas.canon import CANON_EOS
 from ptpkit.emulator.personas.fuji import FUJIFILM
 from ptpkit.emulator.personas.generic import GENERIC
 from ptpkit.emulator.personas.nikon import NIKON
@@ -28,7 +29,7 @@ DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
 PERSONAS: Mapping[str, Persona] = MappingProxyType(
-    {p.name: p for p in (GENERIC, NIKON, SONY, FUJIFILM)}
+    {p.name: p for p in (GENERIC, NIKON, CANON_EOS, SONY, FUJIFILM)}
 )
 
 

@@ -37,8 +37,9 @@ class Persona:
     values change). ``camera_class`` is built with the operation table, the
     description, the identity and the properties, and the server's options.
     ``ports``: where the family listens (the first is the default of ``serve``).
-    ``store_options``: how the family's storage looks (the capture's folder and file
-    names), for :class:`~ptpkit.emulator.folder_store.FolderStore`.
+    ``store_options``: how the family's folder store names things (e.g. where captures
+    go: ``DCIM/100CANON/IMG_0001.JPG``), given to
+    :class:`~ptpkit.emulator.folder_store.FolderStore` unless ``serve`` is told otherwise.
     """
 
     name: str
