@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from ptpkit.errors import (
+    CameraStateError,
     ConnectError,
     ConnectionLost,
     InitFailError,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         CameraObject,
         EventsDropped,
         EventStream,
+        FujiCamera,
         NotFoundError,
         Storage,
         TransferError,
@@ -56,6 +58,7 @@ _CLIENT_NAMES = frozenset(
         "CameraObject",
         "EventStream",
         "EventsDropped",
+        "FujiCamera",
         "NotFoundError",
         "Storage",
         "TransferError",
@@ -93,6 +96,7 @@ __all__ = [
     "Camera",
     "CameraEvent",
     "CameraObject",
+    "CameraStateError",
     "ConnectError",
     "ConnectionLost",
     "DeviceInfo",
@@ -102,6 +106,7 @@ __all__ = [
     "EventStream",
     "EventsDropped",
     "FoundCamera",
+    "FujiCamera",
     "InitFailError",
     "NotFoundError",
     "ObjectFormat",

@@ -8,7 +8,8 @@ PtpError
 │       │   └── BufferReadError   a read past the end of a buffer
 │       └── MissingParameterError an OK response without a parameter the operation needs
 ├── PtpResponseError              the responder answered an operation with a code other than OK
-│   └── NotSupportedError         ... or would have: DeviceInfo does not list the operation
+│   ├── NotSupportedError         ... or would have: DeviceInfo does not list the operation
+│   └── CameraStateError          ... because of the mode it is in; says what to change
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
 ├── CaptureTimeoutError           a capture produced no new object in time (the link is fine)
 └── TransportError                the link itself failed (raised by the I/O adapters only)
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "BufferReadError",
+    "CameraStateError",
     "CaptureError",
     "CaptureTimeoutError",
     "ConnectError",
@@ -115,6 +117,23 @@ class NotSupportedError(PtpResponseError):
         super().__init__(0x2005, operation=operation)
         self.what = what
         self.args = (f"this camera does not support {what} ({code_name('operation', operation)})",)
+
+
+class CameraStateError(PtpResponseError):
+    """The camera refused an operation because of the mode or state it is in (a Fujifilm
+    body not set to accept a computer, a focus that failed); ``advice`` says what to do."""
+
+    def __init__(
+        self,
+        code: int,
+        advice: str,
+        *,
+        operation: int | None = None,
+        params: tuple[int, ...] = (),
+    ) -> None:
+        super().__init__(code, operation=operation, params=params)
+        self.advice = advice
+        self.args = (f"{self.args[0]}: {advice}",)
 
 
 _INIT_FAIL_WORDS = {

@@ -127,8 +127,9 @@ def test_a_name_that_does_not_resolve_is_said_so(monkeypatch: pytest.MonkeyPatch
 
 
 def test_fujifilms_port_is_named() -> None:
-    """Port 55740 is Fujifilm's: a camera there that closes on our (standard) Init
-    Command Request is named as the Fujifilm dialect."""
+    """Port 55740 is Fujifilm's: with the standard transport forced there (dialect
+    generic; by default connect() picks Fujifilm's for that port), a camera that closes on
+    our Init Command Request is named as the Fujifilm dialect."""
     try:
         probe = socket.socket()
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -148,7 +149,7 @@ def test_fujifilms_port_is_named() -> None:
     try:
 
         async def main() -> None:
-            await ptpkit.connect("127.0.0.1", 55740, handshake_timeout=5)
+            await ptpkit.connect("127.0.0.1", 55740, handshake_timeout=5, dialect="generic")
 
         with pytest.raises(ConnectionLost, match="Fujifilm") as caught:
             run(main())

@@ -1,6 +1,8 @@
 """The connection: both TCP connections, and the pump that feeds the sans-IO session.
 
-A thin adapter around :class:`~ptpkit.proto.initiator.InitiatorSession`. Two asyncio
+A thin adapter around a sans-IO initiator session: the CIPA
+:class:`~ptpkit.proto.initiator.InitiatorSession` by default, or any other with the same
+methods (:mod:`~ptpkit.aio.sessions`: Fujifilm's variant). Two asyncio
 protocols (the command and the event connection) feed the bytes they receive into the
 sans-IO session, drain its events, and write what it queues; nothing else touches a
 socket. The event connection is therefore read continuously, whatever the caller is
@@ -30,6 +32,7 @@ from ptpkit.aio.diagnosis import HANDSHAKE_BYTES_KEPT, timeout_error
 from ptpkit.aio.events import EventStream
 from ptpkit.aio.lowwater import _LowWaterMark
 from ptpkit.aio.models import CameraEvent, Storage
+from ptpkit.aio.sessions import ClientSession, SessionFactory, ptpip_session
 from ptpkit.config import load_identity
 from ptpkit.errors import (
     ConnectionLost,
@@ -59,7 +62,6 @@ from ptpkit.proto.events import (
     TimedOut,
     TransactionCancelled,
 )
-from ptpkit.proto.initiator import InitiatorSession
 
 if TYPE_CHECKING:
     from ptpkit.dialects.base import Dialect
@@ -132,6 +134,7 @@ class Connection(_LowWaterMark):
         event_queue_size: int = 1000,
         session_id: int = 1,
         open_session: bool = True,
+        session_factory: SessionFactory | None = None,
     ) -> None:
         identity = load_identity(guid, name)
         self.host = host
@@ -151,7 +154,7 @@ class Connection(_LowWaterMark):
         self.keepalive = keepalive
         #: Seconds of quiet after which the link is checked (probe or command).
         self.keepalive_interval = probe_interval or 15.0
-        self._session = InitiatorSession(
+        self._session: ClientSession = (session_factory or ptpip_session)(
             identity.guid,
             identity.name,
             handshake_timeout=handshake_timeout,
@@ -160,7 +163,6 @@ class Connection(_LowWaterMark):
             probe_interval=probe_interval if keepalive in ("auto", "probe") else None,
             probe_timeout=probe_timeout,
             strict_probes=keepalive == "probe",
-            borrow_data=True,  # every event is handled before the next read (_after_input)
         )
         self._handshake_timeout = handshake_timeout
         self._loop: asyncio.AbstractEventLoop | None = None

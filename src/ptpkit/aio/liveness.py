@@ -112,8 +112,15 @@ class Liveness(Transactions):
     # -- keep-alive by command -------------------------------------------------------------
     async def _handshake(self, loop: asyncio.AbstractEventLoop) -> None:
         await super()._handshake(loop)
+        self._begin_liveness(loop)
+
+    def _begin_liveness(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The link is up: the idle clock starts, and so do command keep-alives where
+        probes are not used (``keepalive="command"``, or a transport without probes)."""
         self._idle_since = loop.time()
-        if self.keepalive == "command":
+        if self.keepalive == "command" or (
+            self.keepalive == "auto" and self._session.probes_ignored
+        ):
             self._start_keepalive()
 
     def _probes_ignored(self) -> None:

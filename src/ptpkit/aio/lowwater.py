@@ -12,8 +12,8 @@ import asyncio
 import socket
 
 from ptpkit.aio.channel import _ChannelProtocol
+from ptpkit.aio.sessions import ClientSession
 from ptpkit.proto.events import Channel
-from ptpkit.proto.initiator import InitiatorSession
 from ptpkit.proto.state import TransactionState
 
 _DATA_IN = TransactionState.DATA_IN
@@ -33,7 +33,7 @@ _RCVLOWAT_FROM = 64 << 10
 class _LowWaterMark:
     """The SO_RCVLOWAT tuning of :class:`~ptpkit.aio.connection.Connection`."""
 
-    _session: InitiatorSession
+    _session: ClientSession
     _channels: dict[Channel, _ChannelProtocol]
     _loop: asyncio.AbstractEventLoop | None
     _closing: bool

@@ -1,16 +1,17 @@
 """The dissector: every TCP connection numbered like tshark's ``tcp.stream``, those on the
-PTP/IP port followed as :class:`~ptpkit.dissect.transactions.Connection` s, and
-:func:`dissect_capture`, which runs it over a capture file."""
+PTP/IP port (and Fujifilm's) followed as :class:`~ptpkit.dissect.transactions.Connection`
+s, and :func:`dissect_capture`, which runs it over a capture file."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeAlias
 
 from ptpkit.dissect.capture import CaptureFile, Frame
 from ptpkit.dissect.datasets import Device
+from ptpkit.dissect.fuji import FUJI_COMMAND_PORT
 from ptpkit.dissect.network import (
     TCP_ACK,
     TCP_FIN,
@@ -20,8 +21,14 @@ from ptpkit.dissect.network import (
     ip_packet,
     tcp_segment,
 )
-from ptpkit.dissect.records import DEFAULT_MAX_DATASET_SIZE, DEFAULT_PORT, DissectResult, Record
-from ptpkit.dissect.transactions import Connection
+from ptpkit.dissect.records import (
+    DEFAULT_MAX_DATASET_SIZE,
+    DEFAULT_PORT,
+    ChannelKind,
+    DissectResult,
+    Record,
+)
+from ptpkit.dissect.transactions import Connection, Variant
 from ptpkit.errors import CaptureError
 
 __all__ = ["dissect_capture"]
@@ -37,10 +44,21 @@ class _TcpStream:
     ptp: Connection | None = None
 
 
+#: How a connection to a responder's port is read: its variant (None: by its first
+#: bytes) and its channel (None: by its first packet).
+_Reading: TypeAlias = "tuple[Variant | None, ChannelKind | None]"
+
+
 class _Dissector:
-    def __init__(self, port: int, max_dataset_size: int) -> None:
+    def __init__(self, port: int, max_dataset_size: int, fuji_port: int | None) -> None:
         self.port = port
         self.max_dataset_size = max_dataset_size
+        #: Responder port -> how its connections are read.
+        self.ports: dict[int, _Reading] = {}
+        if fuji_port is not None:
+            self.ports[fuji_port] = ("fuji", None)
+            self.ports[fuji_port + 1] = ("fuji", "event")
+        self.ports[port] = (None, None)
         self.streams: dict[frozenset[tuple[bytes, int]], _TcpStream] = {}
         self.stream_count = 0
         self.connections: list[Connection] = []
@@ -79,22 +97,35 @@ class _Dissector:
 
     def _connection(self, number: int, seg: Segment, *, syn_only: bool) -> Connection | None:
         src_port, dst_port = seg.src[1], seg.dst[1]
-        if self.port not in (src_port, dst_port):
-            return None
-        if dst_port == self.port and (src_port != self.port or syn_only):
+        ports = self.ports
+        if dst_port in ports and (src_port not in ports or syn_only):
             initiator, responder = seg.src, seg.dst
-        elif src_port == self.port and dst_port != self.port:
+        elif src_port in ports and dst_port not in ports:
             initiator, responder = seg.dst, seg.src
-        else:  # both on the port and no SYN seen: the first sender is the initiator
+        elif src_port in ports:  # both on our ports and no SYN seen: the first sender
             initiator, responder = seg.src, seg.dst
+        else:
+            return None
+        variant, channel = ports[responder[1]]
         device = self.devices.get(responder)
         if device is None:
             device = self.devices[responder] = Device()
         conn = Connection(
-            number, initiator, responder, device=device, max_dataset_size=self.max_dataset_size
+            number,
+            initiator,
+            responder,
+            device=device,
+            max_dataset_size=self.max_dataset_size,
+            variant=variant,
+            channel=channel,
+            on_fuji=self._fuji_found,
         )
         self.connections.append(conn)
         return conn
+
+    def _fuji_found(self, conn: Connection) -> None:
+        """A Fujifilm session on the PTP/IP port: its events come on the next port."""
+        self.ports.setdefault(conn.responder[1] + 1, ("fuji", "event"))
 
     def finish(self) -> list[Record]:
         records: list[Record] = []
@@ -110,8 +141,12 @@ def dissect_capture(
     *,
     port: int = DEFAULT_PORT,
     max_dataset_size: int = DEFAULT_MAX_DATASET_SIZE,
+    fuji_port: int | None = FUJI_COMMAND_PORT,
 ) -> DissectResult:
-    """Dissect the PTP/IP traffic on TCP ``port`` in a pcap or pcapng capture.
+    """Dissect the PTP/IP traffic on TCP ``port`` in a pcap or pcapng capture, and
+    Fujifilm's variant on ``fuji_port`` (commands) and the port after it (events); a
+    session in Fujifilm's variant on ``port`` is known by its first bytes, and its event
+    connection is then followed on the port after ``port`` (:mod:`ptpkit.dissect.fuji`).
 
     ``source`` is a path or a binary file object open for reading (and seekable).
     Raises :class:`CaptureError` only when the file cannot be read at all; damage found
@@ -120,15 +155,17 @@ def dissect_capture(
     if isinstance(source, (str, os.PathLike)):
         try:
             with Path(source).open("rb") as raw:
-                return _dissect_file(raw, port, max_dataset_size)
+                return _dissect_file(raw, port, max_dataset_size, fuji_port)
         except OSError as exc:
             raise CaptureError(f"cannot read {os.fspath(source)}: {exc.strerror or exc}") from exc
-    return _dissect_file(source, port, max_dataset_size)
+    return _dissect_file(source, port, max_dataset_size, fuji_port)
 
 
-def _dissect_file(raw: BinaryIO, port: int, max_dataset_size: int) -> DissectResult:
+def _dissect_file(
+    raw: BinaryIO, port: int, max_dataset_size: int, fuji_port: int | None
+) -> DissectResult:
     capture = CaptureFile(raw)
-    dissector = _Dissector(port, max_dataset_size)
+    dissector = _Dissector(port, max_dataset_size, fuji_port)
     last_time = 0.0
     for frame in capture:
         dissector.frame(capture.link_type, frame)

@@ -137,6 +137,10 @@ class FujiSessionBase:
         self._discarding = False  # inside a data packet being dropped
         self._handshake_deadline: float | None = None
         self._last_activity = 0.0
+        self._input_at = 0.0  # the ``now`` of the latest receive_data()
+        # When the transaction under way last moved (request, data, cancel): the
+        # initiator's deadlines run from it; events and other bytes do not move it.
+        self._tx_mark = 0.0
         self.init_requests = 0  # Init Command Requests sent (initiator) or received
         self.operations = 0  # operations requested since the handshake
 
@@ -151,6 +155,7 @@ class FujiSessionBase:
         if not data:
             self._eof.add(channel)
         self._last_activity = max(self._last_activity, now)
+        self._input_at = now
         if channel not in self._readable:
             self._readable.append(channel)
 
@@ -274,6 +279,10 @@ class FujiSessionBase:
         if self._discarding:
             self._discarding = not chunk.last
             return
+        if self.transaction is TransactionState.CANCELLED:  # given up: its data is dropped
+            if chunk.first:
+                self._check_tid(tid, "data packet")
+            return
         if chunk.first:
             self._check_tid(tid, "data packet")
             if not self._peer_may_send_data():
@@ -286,6 +295,7 @@ class FujiSessionBase:
             self._data_count = 0
             self._events.append(DataPhaseStarted(tid, self._data_total))
         self._data_count += len(chunk.data)
+        self._tx_mark = self._input_at  # the data phase moved on
         if chunk.data:
             self._events.append(DataReceived(tid, chunk.data))
         if chunk.last:
@@ -304,21 +314,30 @@ class FujiSessionBase:
         if total_length == 0:
             self._tx_step("data_complete", self.role)
 
+    def data_header(self, length: int, now: float | None = None) -> bytes:
+        """Count the next ``length`` payload bytes of our data phase, which the caller
+        writes itself (zero-copy senders), and return what goes before them: nothing, as
+        the phase is one packet whose header :meth:`data_to_send` already gave. The same
+        contract as the CIPA sessions' ``data_header``, whose packets each have one."""
+        if self.transaction is not self._sending or self._data_total is None:
+            raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
+        if length < 0 or self._data_count + length > self._data_total:
+            raise LocalProtocolError(
+                f"{length} more bytes would pass the announced {self._data_total}"
+            )
+        self._data_count += length
+        if self._data_count == self._data_total:
+            self._tx_step("data_complete", self.role)
+        if now is not None:
+            self._last_activity = max(self._last_activity, now)
+            self._tx_mark = max(self._tx_mark, now)
+        return b""
+
     def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:
         """Queue the next ``data`` of our data phase (the packet's header is already queued):
         the pieces must add up to exactly the announced length. Always True (Fuji has no
         cancel); the return value matches the CIPA sessions'."""
-        if self.transaction is not self._sending or self._data_total is None:
-            raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
-        size = len(data)
-        if self._data_count + size > self._data_total:
-            raise LocalProtocolError(
-                f"{size} more bytes would pass the announced {self._data_total}"
-            )
-        self._data_count += size
-        if size:
+        self.data_header(len(data), now)
+        if data:
             self._out.append((Channel.COMMAND, bytes(data)))
-        if self._data_count == self._data_total:
-            self._tx_step("data_complete", self.role)
-        self._last_activity = max(self._last_activity, now)
         return True
