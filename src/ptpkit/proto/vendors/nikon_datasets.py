@@ -11,28 +11,12 @@ from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer
 from ptpkit.proto.codes import DataType
 from ptpkit.proto.datasets import pull_array, push_array
+from ptpkit.proto.vendors._wire import check_tuple, check_uint, check_uints
 
 __all__ = [
     "MAX_EVENT_EX_PARAMS", "NikonEvent", "NikonEventEx", "NikonEventList", "NikonEventListEx",
     "NikonLiveViewImage", "NikonVendorPropCodes",
 ]  # fmt: skip
-
-# -- helpers --------------------------------------------------------------------------------
-
-
-def _check_u(value: object, bits: int, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise LocalProtocolError(f"{what} must be an int, not {type(value).__name__}")
-    if not 0 <= value < (1 << bits):
-        raise LocalProtocolError(f"{what} out of range for u{bits}: {value}")
-    return value
-
-
-def _check_tuple(value: object, what: str) -> tuple[object, ...]:
-    if not isinstance(value, tuple):
-        raise LocalProtocolError(f"{what} must be a tuple, not {type(value).__name__}")
-    return value
-
 
 # -- GetEvent 0x90C7 ----------------------------------------------------------------------
 
@@ -47,8 +31,8 @@ class NikonEvent:
     param: int = 0
 
     def __post_init__(self) -> None:
-        _check_u(self.code, 16, "event code")
-        _check_u(self.param, 32, "event parameter")
+        check_uint(self.code, 16, "event code")
+        check_uint(self.param, 32, "event parameter")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +42,7 @@ class NikonEventList:
     events: tuple[NikonEvent, ...] = ()
 
     def __post_init__(self) -> None:
-        for event in _check_tuple(self.events, "events"):
+        for event in check_tuple(self.events, "events"):
             if not isinstance(event, NikonEvent):
                 raise LocalProtocolError(f"not a NikonEvent: {event!r}")
         if len(self.events) > 0xFFFF:
@@ -112,12 +96,12 @@ class NikonEventEx:
     params: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        _check_u(self.code, 16, "event code")
-        params = _check_tuple(self.params, "params")
+        check_uint(self.code, 16, "event code")
+        params = check_tuple(self.params, "params")
         if len(params) > MAX_EVENT_EX_PARAMS:
             raise LocalProtocolError(f"{len(params)} event parameters, at most 5")
         for param in params:
-            _check_u(param, 32, "event parameter")
+            check_uint(param, 32, "event parameter")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +112,7 @@ class NikonEventListEx:
     events: tuple[NikonEventEx, ...] = ()
 
     def __post_init__(self) -> None:
-        for event in _check_tuple(self.events, "events"):
+        for event in check_tuple(self.events, "events"):
             if not isinstance(event, NikonEventEx):
                 raise LocalProtocolError(f"not a NikonEventEx: {event!r}")
         if len(self.events) > 0xFFFF:
@@ -188,8 +172,7 @@ class NikonVendorPropCodes:
     codes: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
-        for code in _check_tuple(self.codes, "codes"):
-            _check_u(code, 16, "property code")
+        check_uints(self.codes, 16, "property code")
 
     def encode(self) -> bytes:
         buf = Buffer()
