@@ -16,13 +16,12 @@ from ptpkit.aio.models import (
     _PROP_NAMES,
     CameraEvent,
     CameraObject,
-    EventsDropped,
     _norm,
     coerce_value,
 )
 from ptpkit.aio.models import property_code as standard_property_code
-from ptpkit.dialects.base import Dialect
-from ptpkit.errors import PtpResponseError, PtpTimeoutError
+from ptpkit.dialects.base import Dialect, capture_event
+from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import TID_NONE, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
 
@@ -72,21 +71,9 @@ class GenericDialect(Dialect):
             added: list[int] = []
             events = camera.device_info.events_supported
             waits_for_complete = EventCode.CaptureComplete in events or not events
-            loop = camera._loop
-            assert loop is not None
-            deadline = loop.time() + timeout
+            deadline = self._now() + timeout
             while True:
-                left = deadline - loop.time()
-                if left <= 0:
-                    raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
-                try:
-                    event = await stream.get(left)
-                except PtpTimeoutError:
-                    raise PtpTimeoutError(
-                        f"the capture did not complete within {timeout:g} s"
-                    ) from None
-                if isinstance(event, EventsDropped):
-                    continue
+                event = await capture_event(stream, deadline, timeout)
                 if event.transaction_id not in (tid, TID_NONE):
                     continue
                 if event.code == EventCode.ObjectAdded and event.params:

@@ -45,8 +45,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, EventsDropped, _norm
-from ptpkit.dialects.base import CaptureTarget
+from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, _norm
+from ptpkit.dialects.base import CaptureTarget, capture_event
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.errors import DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import (
@@ -207,15 +207,14 @@ class NikonDialect(GenericDialect):
         """DeviceReady until the camera is no longer busy (0xA201 counts as ready);
         another answer raises :class:`PtpResponseError`, ``timeout`` seconds of busy
         answers :class:`PtpTimeoutError`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         while True:
             code = await self.device_ready()
             if code in (ResponseCode.OK, NikonResponseCode.SilentReleaseBusy):
                 return
             if code not in DEVICE_READY_BUSY:
                 raise PtpResponseError(code, operation=Op.DeviceReady)
-            if loop.time() >= deadline:
+            if self._now() >= deadline:
                 raise PtpTimeoutError(f"the camera stayed busy for {timeout:g} s")
             await asyncio.sleep(_READY_PAUSE)
 
@@ -290,13 +289,12 @@ class NikonDialect(GenericDialect):
             return await super().capture(
                 timeout, storage_id=storage_id, object_format=object_format
             )
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         stream = camera._subscribe()  # polls GetEvent while the capture waits
         try:
             await self._take_control()
             await self._release()
-            await self.wait_ready(max(0.1, deadline - loop.time()))
+            await self.wait_ready(max(0.1, deadline - self._now()))
             handles = await self._wait_for_picture(stream, deadline, timeout)
         finally:
             stream.close()
@@ -339,21 +337,10 @@ class NikonDialect(GenericDialect):
     ) -> list[int]:
         """The polled events until the picture is there: ObjectAddedInSDRAM, or
         ObjectAdded (not a folder) and a capture-complete event."""
-        loop = asyncio.get_running_loop()
         added: list[int] = []
         complete = False
         while True:
-            left = deadline - loop.time()
-            try:
-                if left <= 0:
-                    raise PtpTimeoutError("")
-                event = await stream.get(left)
-            except PtpTimeoutError:
-                raise PtpTimeoutError(
-                    f"the capture did not complete within {timeout:g} s"
-                ) from None
-            if isinstance(event, EventsDropped):
-                continue
+            event = await capture_event(stream, deadline, timeout)
             code, params = event.code, event.params
             if code == NikonEventCode.ObjectAddedInSDRAM:
                 return [params[0] if params and params[0] else SDRAM_OBJECT]
