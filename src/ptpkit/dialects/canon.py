@@ -30,13 +30,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar, Union
 
-from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, _norm
+from ptpkit.aio.models import CameraEvent, CameraObject
 from ptpkit.dialects.base import capture_timed_out
 from ptpkit.dialects.canon_cache import EosCache, MemoryCapture
-from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue
@@ -97,13 +96,7 @@ _MANUAL_FOCUS = 3
 _HALF, _FULL = 1, 2
 _FOLDER = 0x3001
 
-_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): int(member) for member in CanonDevicePropCode},
-        **EOS_PROPERTY_NAMES,
-    }
-)
+_NAMES = vendor_property_names(CanonDevicePropCode, EOS_PROPERTY_NAMES)
 
 
 class ReleaseFailed(PtpResponseError):

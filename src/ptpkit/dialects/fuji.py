@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import _PROP_NAMES, CameraObject, EventsDropped, _norm
+from ptpkit.aio.models import CameraObject, EventsDropped
 from ptpkit.dialects.base import Transport, capture_timed_out
-from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import CameraStateError, DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import ALL, DataType, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, PtpValue
@@ -179,10 +178,4 @@ class FujiDialect(GenericDialect):
 
 
 #: The standard property names, and Fujifilm's.
-_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): member.value for member in FujiDevicePropCode},
-        **FUJI_PROPERTY_NAMES,
-    }
-)
+_NAMES = vendor_property_names(FujiDevicePropCode, FUJI_PROPERTY_NAMES)

@@ -41,13 +41,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, _norm
+from ptpkit.aio.models import CameraEvent, CameraObject
 from ptpkit.dialects.base import CaptureTarget, capture_event
-from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import (
     TID_NONE,
@@ -125,13 +124,7 @@ _GPHOTO2_NAMES: dict[str, int] = {
 #: Property names in the Nikon dialect (normalised: lower case, letters and digits):
 #: the standard names, Nikon's own (``nikonexposurecompensation`` style names are not
 #: needed: the vendor enum's names), and gphoto2's config names, which win.
-NIKON_PROPERTY_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): member.value for member in NikonDevicePropCode},
-        **_GPHOTO2_NAMES,
-    }
-)
+NIKON_PROPERTY_NAMES = vendor_property_names(NikonDevicePropCode, _GPHOTO2_NAMES)
 
 _CAPTURE_RETRY = 100  # 0x9207 answered busy: tries, as gphoto2
 _CAPTURE_RETRY_PAUSE = 0.02
