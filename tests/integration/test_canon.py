@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import address, invoke, jpeg
+from click.testing import CliRunner
 from PIL import Image
 
 import ptpkit
@@ -43,11 +44,6 @@ pytestmark = pytest.mark.timeout(90)
 
 T = TypeVar("T")
 MiB = 1 << 20
-
-
-def jpeg(path: Path, colour: tuple[int, int, int], size: tuple[int, int] = (320, 200)) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, colour).save(path, "JPEG", quality=85)
 
 
 @pytest.fixture
@@ -81,14 +77,6 @@ RECORDING_PRESS = dataclasses.replace(CANON_EOS_PRESS, camera_class=RecordingCam
 def emulator(card: Path) -> Iterator[EmulatorThread]:
     with EmulatorThread([card], persona=RECORDING, writable=True, rescan_interval=None) as emu:
         yield emu
-
-
-def address(emu: EmulatorThread) -> list[str]:
-    return ["-H", emu.host, "-p", str(emu.port)]
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def calls(emu: EmulatorThread) -> list[tuple[int, tuple[int, ...]]]:

@@ -11,10 +11,10 @@ import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import address, invoke, jpeg, run
 from PIL import Image
 
 import ptpkit
@@ -23,7 +23,6 @@ from ptpkit.aio.fuji_server import FujiServer
 from ptpkit.aio.server_options import ServerOptions
 from ptpkit.cli.common import EXIT_CAMERA
 from ptpkit.cli.demo import EmulatorThread
-from ptpkit.cli.main import main
 from ptpkit.emulator import Faults, serve
 from ptpkit.emulator.folder_store import FolderStore
 from ptpkit.emulator.personas.fuji import FujiCameraCore, fuji_data_directions
@@ -31,18 +30,8 @@ from ptpkit.errors import CameraStateError
 from ptpkit.proto.codes import EventCode, OperationCode, ResponseCode
 from ptpkit.proto.vendors.fuji import FujiDevicePropCode
 
-T = TypeVar("T")
 MiB = 1 << 20
 _P = FujiDevicePropCode
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-def jpeg(path: Path, colour: tuple[int, int, int]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (320, 200), colour).save(path, "JPEG", quality=85)
 
 
 @pytest.fixture
@@ -257,22 +246,14 @@ def emulator(card: Path) -> Iterator[EmulatorThread]:
         yield emu
 
 
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def at(emu: EmulatorThread) -> list[str]:
-    return ["-H", emu.host, "-p", str(emu.port)]
-
-
 def test_cli_info_ls_get(emulator: EmulatorThread, card: Path, tmp_path: Path) -> None:
-    info = invoke("--dialect", "fujifilm", "info", *at(emulator))
+    info = invoke("--dialect", "fujifilm", "info", *address(emulator))
     assert info.exit_code == 0, info.output
     assert "FUJIFILM" in info.stdout and "X-T3" in info.stdout and "fujifilm" in info.stdout
-    listing = invoke("ls", "-l", *at(emulator))  # auto: found by its Init Fail
+    listing = invoke("ls", "-l", *address(emulator))  # auto: found by its Init Fail
     assert listing.exit_code == 0, listing.output
     assert "DSCF0001.JPG" in listing.stdout and "DSCF0003.RAF" in listing.stdout
-    got = invoke("get", "DSCF000*", "-o", str(tmp_path / "out"), *at(emulator))
+    got = invoke("get", "DSCF000*", "-o", str(tmp_path / "out"), *address(emulator))
     assert got.exit_code == 0, got.output
     for name in ("DSCF0001.JPG", "DSCF0002.JPG", "DSCF0003.RAF"):
         assert (tmp_path / "out" / name).read_bytes() == (
@@ -282,7 +263,7 @@ def test_cli_info_ls_get(emulator: EmulatorThread, card: Path, tmp_path: Path) -
 
 def test_cli_capture_download(emulator: EmulatorThread, tmp_path: Path) -> None:
     out = tmp_path / "shots"
-    result = invoke("--dialect", "fujifilm", "capture", "--download", str(out), *at(emulator))
+    result = invoke("--dialect", "fujifilm", "capture", "--download", str(out), *address(emulator))
     assert result.exit_code == 0, result.output
     (shot,) = out.iterdir()
     assert shot.name.startswith("DSCF")
@@ -302,7 +283,9 @@ def test_cli_events(emulator: EmulatorThread) -> None:
     thread = threading.Thread(target=injector, daemon=True)
     thread.start()
     try:
-        result = invoke("--dialect", "fujifilm", "events", "--json", "--count", "2", *at(emulator))
+        result = invoke(
+            "--dialect", "fujifilm", "events", "--json", "--count", "2", *address(emulator)
+        )
     finally:
         stop.set()
         thread.join()

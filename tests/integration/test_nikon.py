@@ -15,12 +15,13 @@ import dataclasses
 import json
 import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import dpkt
 import pytest
+from cli_helpers import address, jpeg, run
+from cli_helpers import invoke as invoke_cli
 from click.testing import CliRunner, Result
 from PIL import Image
 
@@ -32,17 +33,6 @@ from ptpkit.emulator import serve
 from ptpkit.emulator.personas.nikon import NIKON, NIKON_DEVICE, NikonCamera
 from ptpkit.proto.codes import EventCode
 from ptpkit.proto.vendors.nikon import SDRAM_OBJECT, NikonEventCode, NikonOperationCode
-
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
-
-def jpeg(path: Path, colour: tuple[int, int, int]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (320, 200), colour).save(path, "JPEG", quality=85)
 
 
 @pytest.fixture
@@ -60,8 +50,8 @@ def emulator(card: Path) -> Iterator[EmulatorThread]:
 
 
 def invoke(emu: EmulatorThread, *args: str) -> Result:
-    where = ["-H", emu.host, "-p", str(emu.port)]
-    result = CliRunner().invoke(main, [args[0], *where, *args[1:]], catch_exceptions=False)
+    """``ptpkit COMMAND -H HOST -p PORT ARGS``, which must succeed."""
+    result = invoke_cli(args[0], *address(emu), *args[1:])
     assert result.exit_code == 0, result.output
     return result
 

@@ -5,24 +5,21 @@ properties set with SetControlDeviceA or by turning dials, and the capture."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import re
 import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import address, invoke, run
 from PIL import Image
 
 import ptpkit
 from ptpkit.aio.responder_app import Reply
 from ptpkit.cli.common import EXIT_CAMERA
 from ptpkit.cli.demo import EmulatorThread
-from ptpkit.cli.main import main
 from ptpkit.dialects.sony import SonyDialect
 from ptpkit.emulator import serve
 from ptpkit.emulator.camera_core import CameraCore
@@ -39,26 +36,12 @@ from ptpkit.proto.vendors.sony import (
     sony_shutter_value,
 )
 
-T = TypeVar("T")
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
-
 
 @pytest.fixture
 def body() -> Iterator[EmulatorThread]:
     """The Sony persona in remote mode (no folder), in a thread of its own."""
     with EmulatorThread([], persona="sony", rescan_interval=None) as emu:
         yield emu
-
-
-def address(emu: EmulatorThread) -> list[str]:
-    return ["-H", emu.host, "-p", str(emu.port)]
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def camera_of(emu: EmulatorThread) -> SonyCamera:

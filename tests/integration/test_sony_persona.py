@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
+from cli_helpers import run
 from PIL import Image
 
 import ptpkit
@@ -37,14 +38,8 @@ from ptpkit.proto.vendors.sony import (
     sony_shutter_value,
 )
 
-T = TypeVar("T")
-
 SDIO, EXT_INFO, SET_A, SET_B, ALL_PROPS = 0x9201, 0x9202, 0x9205, 0x9207, 0x9209
 NOTICE, NOTICE_REPLY = 0x9280, 0x9281
-
-
-def run(coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
-    return asyncio.run(asyncio.wait_for(coro, timeout))
 
 
 @asynccontextmanager
@@ -57,9 +52,10 @@ async def sony(folder: Path | None = None) -> AsyncIterator[tuple[SonyCamera, Ca
     body = server.camera
     assert isinstance(body, SonyCamera)
     assert isinstance(server.store, NoStorage if folder is None else FolderStore)
-    async with server, ptpkit.connect(
-        server.host, server.port, probe_interval=None, dialect="generic"
-    ) as camera:
+    async with (
+        server,
+        ptpkit.connect(server.host, server.port, probe_interval=None, dialect="generic") as camera,
+    ):
         yield body, camera
 
 

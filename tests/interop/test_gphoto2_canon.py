@@ -20,23 +20,28 @@ short name (``NOTESF~1.TXT``) and downloads it under that name, byte for byte.
 from __future__ import annotations
 
 import hashlib
-import io
-import json
-import os
 import random
 import re
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from conftest import require_program
-from PIL import Image
-from test_gphoto2 import parse_listing, stop
+from gphoto2_harness import (
+    PTPIP_TYPES,
+    Rig,
+    dissect_json,
+    jpeg,
+    packet_types,
+    parse_listing,
+    serve_command,
+    serve_rig,
+    size_kb,
+    tshark_ptpip,
+    valid_jpeg,
+    write_card,
+)
 
 import ptpkit.sync
 
@@ -47,26 +52,16 @@ STORE = "/store_00010001"
 LIMIT = 2.5
 
 
-def _jpeg(color: tuple[int, int, int], size: tuple[int, int] = (320, 240)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, "JPEG", quality=90)
-    return out.getvalue()
-
-
 def make_card(root: Path) -> dict[str, Path]:
-    files = {
-        "DCIM/100CANON/IMG_0001.JPG": _jpeg((200, 30, 30)),
-        "DCIM/100CANON/IMG_0002.JPG": _jpeg((30, 200, 30), (640, 480)),
-        "DCIM/100CANON/MVI_0003.MOV": random.Random(3).randbytes(2 * 1024 * 1024 + 777),
-        "Notes from the shoot.txt": b"light was good\n",
-    }
-    paths = {}
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        paths[path.name] = path
-    return paths
+    return write_card(
+        root,
+        {
+            "DCIM/100CANON/IMG_0001.JPG": jpeg((200, 30, 30)),
+            "DCIM/100CANON/IMG_0002.JPG": jpeg((30, 200, 30), (640, 480)),
+            "DCIM/100CANON/MVI_0003.MOV": random.Random(3).randbytes(2 * 1024 * 1024 + 777),
+            "Notes from the shoot.txt": b"light was good\n",
+        },
+    )
 
 
 #: How gphoto2's EOS listing (GetObjectInfoEx, 12 characters a name) shows each file.
@@ -77,140 +72,20 @@ def listed_name(name: str) -> str:
     return LISTED.get(name, name)
 
 
-@dataclass
-class Rig:
-    card: Path
-    files: dict[str, Path]
-    home: Path
-    port: int
-    pcap: Path
-    emulator: subprocess.Popen[bytes]
-    tcpdump: subprocess.Popen[bytes]
-    tcpdump_log: Path
-    times: dict[str, float] = field(default_factory=dict)
-    capture_stopped: bool = False
-
-    def start_gphoto2(
-        self, *args: str, cwd: Path | None = None, home: Path | None = None
-    ) -> subprocess.Popen[str]:
-        program = require_program("gphoto2")
-        env = {
-            **os.environ,
-            "HOME": str(home or self.home),
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-        }
-        argv = [program, "--port", f"ptpip:127.0.0.1:{self.port}:{self.port}", *args]
-        return subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-            cwd=cwd or self.home,
-        )
-
-    def gphoto2(
-        self, *args: str, cwd: Path | None = None, home: Path | None = None, limit: float = LIMIT
-    ) -> str:
-        label = "gphoto2 " + " ".join(args)
-        start = time.perf_counter()
-        proc = self.start_gphoto2(*args, cwd=cwd, home=home)
-        try:
-            output, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        wall = time.perf_counter() - start
-        self.times[label] = wall
-        print(f"\n{label}: {wall:.3f} s", flush=True)
-        assert proc.returncode == 0, f"{label} exited {proc.returncode}:\n{output}"
-        assert "*** Error" not in output and "ERROR" not in output, f"{label}:\n{output}"
-        assert wall < limit, f"{label} took {wall:.3f} s (limit {limit} s)"
-        return output
-
-    def stop_capture(self) -> str:
-        if not self.capture_stopped:
-            self.capture_stopped = True
-            time.sleep(1.5)  # let the last packets reach the file (gphoto2-interop.md)
-            stop(self.tcpdump, signal.SIGINT)
-        return self.tcpdump_log.read_text(errors="replace")
-
-
-def _read_port(proc: subprocess.Popen[bytes], log: Path) -> int:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        found = re.search(r"listening on 127\.0\.0\.1:(\d+)", text)
-        if found:
-            return int(found.group(1))
-        if proc.poll() is not None:
-            pytest.fail(f"the emulator exited with {proc.returncode}:\n{text}")
-        time.sleep(0.05)
-    pytest.fail(f"the emulator printed no address:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
+    """The persona; gphoto2's output is stdout and stderr together."""
     require_program("gphoto2")
-    tcpdump_program = require_program("tcpdump")
     base = tmp_path_factory.mktemp("gphoto2-canon")
     card = base / "card"
     files = make_card(card)
-    home = base / "home"
-    home.mkdir()
-    log = base / "emulator.log"
-    command = [
-        sys.executable,
-        "-m",
-        "ptpkit",
-        "serve",
-        str(card),
-        "--persona",
-        "canon-eos",
-        "--writable",
-        "--port",
-        "0",
-        "--packet-per-write",  # one PTP/IP packet per TCP segment: tshark sees each
-    ]
-    with log.open("wb") as out:
-        emulator = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
-    tcpdump: subprocess.Popen[bytes] | None = None
-    try:
-        port = _read_port(emulator, log)
-        pcap = base / "gphoto2-canon.pcap"
-        tcpdump_log = base / "tcpdump.log"
-        with tcpdump_log.open("wb") as err:
-            tcpdump = subprocess.Popen(
-                [tcpdump_program, "-B", "65536", "-i", "lo", "-U", "-n", "-w", str(pcap),
-                 "tcp", "port", str(port)],
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )  # fmt: skip
-        deadline = time.monotonic() + 15
-        while "listening on" not in tcpdump_log.read_text(errors="replace"):
-            if tcpdump.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"tcpdump did not start:\n{tcpdump_log.read_text(errors='replace')}")
-            time.sleep(0.05)
-        rig = Rig(card, files, home, port, pcap, emulator, tcpdump, tcpdump_log)
+    # --packet-per-write: one PTP/IP packet per TCP segment, tshark sees each
+    command = serve_command(card, "--persona", "canon-eos", "--writable", "--packet-per-write")
+    with serve_rig(
+        base, command, card=card, files=files, title="the canon-eos persona", limit=LIMIT,
+        merged=True,
+    ) as rig:  # fmt: skip
         yield rig
-        if rig.times:
-            print(f"\n\ngphoto2 wall times against the canon-eos persona (limit {LIMIT} s):")
-            for label, wall in rig.times.items():
-                print(f"  {wall:6.3f} s  {label}")
-    finally:
-        if tcpdump is not None:
-            stop(tcpdump, signal.SIGINT)
-        code = stop(emulator)
-        assert code == 0, f"the emulator exited {code}:\n{log.read_text()}"
-
-
-def _valid_jpeg(path: Path) -> tuple[int, int]:
-    with Image.open(path) as image:
-        assert image.format == "JPEG"
-        image.load()
-        return image.size
 
 
 # -- the Done-when commands ------------------------------------------------------------------
@@ -241,7 +116,7 @@ def test_list_files(rig: Rig) -> None:
         folder, kb = listed[listed_name(name)]
         rel = path.parent.relative_to(rig.card).as_posix()
         assert folder == (STORE if rel == "." else f"{STORE}/{rel}"), name
-        assert kb == max(1, -(-path.stat().st_size // 1024)), name
+        assert kb == size_kb(path.stat().st_size), name
 
 
 def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
@@ -260,13 +135,12 @@ def test_capture_image_and_download(rig: Rig, tmp_path: Path) -> None:
     assert found, out
     assert found.group(1) == "/capt0000.jpg"  # from the camera's memory (SDRAM)
     assert "Saving file as capt0000.jpg" in out
-    assert _valid_jpeg(tmp_path / "capt0000.jpg") == (3360, 2240)
+    assert valid_jpeg(tmp_path / "capt0000.jpg") == (3360, 2240)
     before = {p.name for p in rig.card.rglob("*")}
     assert "IMG_0004.JPG" not in before  # nothing was written to the card
 
 
 def test_wait_event_reports_a_new_picture(rig: Rig) -> None:
-    label = "gphoto2 --wait-event=5s"
     start = time.perf_counter()
     proc = rig.start_gphoto2("--wait-event=5s")
     try:
@@ -280,8 +154,7 @@ def test_wait_event_reports_a_new_picture(rig: Rig) -> None:
             proc.kill()
             proc.wait()
     wall = time.perf_counter() - start
-    rig.times[label] = wall
-    print(f"\n{label}: {wall:.3f} s", flush=True)
+    rig.record("gphoto2 --wait-event=5s", wall)
     assert proc.returncode == 0, output
     assert f"FILEADDED {shot.name} {STORE}/DCIM/100CANON" in output, output
     assert "CAPTURECOMPLETE" in output, output
@@ -326,42 +199,20 @@ def test_capture_to_the_card(rig: Rig, tmp_path: Path) -> None:
     found = re.search(rf"New file is in location {STORE}/DCIM/100CANON/(IMG_\d{{4}}.JPG)", out)
     assert found, out
     name = found.group(1)
-    _valid_jpeg(tmp_path / name)
+    valid_jpeg(tmp_path / name)
     assert f"Deleting file {STORE}/DCIM/100CANON/{name}" in out
     assert not (rig.card / "DCIM" / "100CANON" / name).exists()
 
 
 # -- the capture of all of the above ---------------------------------------------------------------
 def test_tshark_finds_no_malformed_packet_and_ptpkit_decodes_getevent(rig: Rig) -> None:
-    tshark = require_program("tshark")
     if not rig.times:  # run on its own: capture at least one session
         rig.gphoto2("--get-config", "iso")
-    stats = rig.stop_capture()
-    assert re.search(r"^0 packets dropped by kernel", stats, re.MULTILINE), stats
-    base = [tshark, "-r", str(rig.pcap), "-n", "-d", f"tcp.port=={rig.port},ptpip"]
-    decoded = subprocess.run(
-        [*base, "-Y", "ptpip", "-T", "fields", "-e", "ptpip.pktType"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    types = {int(v, 0) for v in decoded.stdout.split()}
-    assert {1, 2, 3, 4, 6, 7, 9, 12} <= types, types
-    malformed = subprocess.run(
-        [*base, "-Y", "_ws.malformed"], capture_output=True, text=True, timeout=120, check=True
-    )
-    assert malformed.stdout.strip() == "", malformed.stdout
-    dissected = subprocess.run(
-        [sys.executable, "-m", "ptpkit", "dissect", str(rig.pcap), "--port", str(rig.port),
-         "--json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )  # fmt: skip
-    assert dissected.returncode == 0, dissected.stderr
-    records = [json.loads(line) for line in dissected.stdout.splitlines()]
+    rows, malformed = tshark_ptpip(rig)
+    types = packet_types(rows)
+    assert types >= PTPIP_TYPES, types
+    assert malformed == [], malformed
+    records = dissect_json(rig.pcap, rig.port)
     events = [r["dataset"] for r in records if r.get("dataset", {}).get("type") == "GetEvent"]
     assert events and not [r for r in records if "dataset_error" in r]
     kinds = {item["record_name"] for answer in events for item in answer["value"]}

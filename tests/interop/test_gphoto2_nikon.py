@@ -13,15 +13,13 @@ gphoto2's report is bounded instead). The last test asks tshark for malformed pa
 the loopback capture of all of it.
 
 The harness (emulator process, tcpdump, isolated ``HOME``, the gphoto2 runner) is
-test_gphoto2.py's.
+gphoto2_harness.py's; so is the card (the generic persona's).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -31,14 +29,18 @@ from pathlib import Path
 
 import pytest
 from conftest import require_program
-from test_gphoto2 import (  # the generic persona's harness
+from gphoto2_harness import (
+    PTPIP_TYPES,
     Rig,
-    _kb,
-    _read_address,
-    _valid_jpeg,
     make_card,
+    packet_types,
     parse_listing,
+    serve_command,
+    serve_rig,
+    size_kb,
     stop,
+    tshark_ptpip,
+    valid_jpeg,
 )
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(180)]
@@ -47,99 +49,24 @@ STORE = "/store_00010001"
 LIMIT = 2.5  # gphoto2's I/O timeout: every command must stay well under it
 
 
-def emulator_command(folder: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "ptpkit",
-        "serve",
-        str(folder),
-        "--persona",
-        "nikon",
-        "--writable",
-        "--port",
-        "0",
-        "--packet-per-write",  # one PTP/IP packet per segment: tshark sees each one
-    ]
-
-
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     require_program("gphoto2")
-    tcpdump_program = require_program("tcpdump")
     base = tmp_path_factory.mktemp("gphoto2-nikon")
     card = base / "card"
     card.mkdir()
     files = make_card(card)
-    home = base / "home"
-    home.mkdir()
-    emulator_log = base / "emulator.log"
-    with emulator_log.open("wb") as out:
-        emulator = subprocess.Popen(emulator_command(card), stdout=out, stderr=subprocess.STDOUT)
-    tcpdump: subprocess.Popen[bytes] | None = None
-    try:
-        port = _read_address(emulator, emulator_log)
-        pcap = base / "gphoto2-nikon.pcap"
-        tcpdump_log = base / "tcpdump.log"
-        with tcpdump_log.open("wb") as err:
-            tcpdump = subprocess.Popen(
-                [
-                    tcpdump_program,
-                    "-B",
-                    "65536",
-                    "-i",
-                    "lo",
-                    "-U",
-                    "-n",
-                    "-w",
-                    str(pcap),
-                    "tcp",
-                    "port",
-                    str(port),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=err,
-            )
-        deadline = time.monotonic() + 15
-        while "listening on" not in tcpdump_log.read_text(errors="replace"):
-            if tcpdump.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"tcpdump did not start:\n{tcpdump_log.read_text(errors='replace')}")
-            time.sleep(0.05)
-        rig = Rig(card, files, home, port, pcap, emulator, tcpdump, tcpdump_log, emulator_log)
+    # --packet-per-write: one PTP/IP packet per segment, tshark sees each one
+    command = serve_command(card, "--persona", "nikon", "--writable", "--packet-per-write")
+    with serve_rig(
+        base, command, card=card, files=files, title="the nikon persona", limit=LIMIT
+    ) as rig:
         yield rig
-        if rig.times:
-            print("\n\ngphoto2 wall times against the nikon persona (I/O timeout 2.5 s):")
-            for label, wall in rig.times.items():
-                print(f"  {wall:6.3f} s  {label}")
-    finally:
-        if tcpdump is not None:
-            stop(tcpdump, signal.SIGINT)
-        code = stop(emulator)
-        assert code == 0, f"the emulator exited {code}:\n{emulator_log.read_text()}"
-
-
-def gphoto2(rig: Rig, *args: str, cwd: Path | None = None) -> str:
-    """Run gphoto2 (it must succeed), and check its wall time against the limit."""
-    out = rig.gphoto2(*args, cwd=cwd)
-    wall = rig.times["gphoto2 " + " ".join(args)]
-    assert wall < LIMIT, f"gphoto2 {' '.join(args)} took {wall:.3f} s"
-    return out
-
-
-def gphoto2_debug(rig: Rig, *args: str) -> str:
-    program = require_program("gphoto2")
-    env = {**os.environ, "HOME": str(rig.home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    argv = [program, "--port", f"ptpip:127.0.0.1:{rig.port}:{rig.port}", "--debug", *args]
-    result = subprocess.run(
-        argv, capture_output=True, text=True, env=env, cwd=rig.home, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout + result.stderr
 
 
 # -- the Done-when commands ------------------------------------------------------------------------
 def test_debug_log_shows_the_nikon_path(rig: Rig) -> None:
-    log = gphoto2_debug(rig, "--summary")
+    log = rig.gphoto2_debug("--summary")
     assert "Vendor extension ID: 0x0000000a" in log
     assert "Sending PTP_OC 0x90ca (GetVendorPropCodes)" in log
     assert "0x90c7 (GetEvent)" in log and "0x9207 (InitiateCaptureRecInMedia)" in log
@@ -148,7 +75,7 @@ def test_debug_log_shows_the_nikon_path(rig: Rig) -> None:
 
 
 def test_summary(rig: Rig) -> None:
-    out = gphoto2(rig, "--summary")
+    out = rig.gphoto2("--summary")
     assert "Manufacturer: Nikon Corporation" in out
     assert "Model: Z 6" in out
     assert "Vendor Extension ID: 0xa" in out
@@ -158,18 +85,18 @@ def test_summary(rig: Rig) -> None:
 
 
 def test_list_files(rig: Rig) -> None:
-    entries = parse_listing(gphoto2(rig, "--list-files"))
+    entries = parse_listing(rig.gphoto2("--list-files"))
     listed = {name: (folder, kb) for folder, _, name, kb in entries}
     assert sorted(listed) == sorted(rig.files)
     for name, path in rig.files.items():
         folder, kb = listed[name]
         rel = path.parent.relative_to(rig.card).as_posix()
         assert folder == (STORE if rel == "." else f"{STORE}/{rel}"), name
-        assert kb == _kb(path.stat().st_size), name
+        assert kb == size_kb(path.stat().st_size), name
 
 
 def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
-    out = gphoto2(rig, "--get-all-files", "--force-overwrite", cwd=tmp_path)
+    out = rig.gphoto2("--get-all-files", "--force-overwrite", cwd=tmp_path)
     for name, path in rig.files.items():
         assert f"Saving file as {name}" in out
         got = tmp_path / name
@@ -181,17 +108,17 @@ def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
 
 def test_capture_image_and_download(rig: Rig, tmp_path: Path) -> None:
     before = set(rig.card.rglob("*"))
-    out = gphoto2(rig, "--capture-image-and-download", "--force-overwrite", cwd=tmp_path)
+    out = rig.gphoto2("--capture-image-and-download", "--force-overwrite", cwd=tmp_path)
     # the picture came from SDRAM (object 0xFFFF0001, parent 0): gphoto2 calls it capt0000
     assert "New file is in location /capt0000.jpg on the camera" in out, out
     assert "Saving file as capt0000.jpg" in out
     assert "Deleting file /capt0000.jpg on the camera" in out
-    assert _valid_jpeg(tmp_path / "capt0000.jpg") == (1920, 1080)
+    assert valid_jpeg(tmp_path / "capt0000.jpg") == (1920, 1080)
     assert set(rig.card.rglob("*")) == before  # nothing was written to the card
 
 
 def test_capture_goes_through_the_nikon_operations(rig: Rig) -> None:
-    log = gphoto2_debug(rig, "--capture-image")
+    log = rig.gphoto2_debug("--capture-image")
     order = [
         "0x9207 (InitiateCaptureRecInMedia) (0xffffffff,0x1)",
         "0x90c8 (DeviceReady)",
@@ -206,13 +133,8 @@ def test_capture_goes_through_the_nikon_operations(rig: Rig) -> None:
 
 
 def test_wait_event_reports_a_picture_taken_meanwhile(rig: Rig) -> None:
-    program = require_program("gphoto2")
-    env = {**os.environ, "HOME": str(rig.home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    argv = [program, "--port", f"ptpip:127.0.0.1:{rig.port}:{rig.port}", "--wait-event=5s"]
     start = time.perf_counter()
-    waiting = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=rig.home
-    )
+    waiting = rig.start_gphoto2("--wait-event=5s")
     try:
         time.sleep(1.0)  # gphoto2 is connected and polling GetEvent
         shot = subprocess.run(
@@ -243,12 +165,7 @@ def test_wait_event_reports_a_picture_taken_meanwhile(rig: Rig) -> None:
 def test_wait_event_until_the_file_is_added(rig: Rig) -> None:
     """The same with ``--wait-event=FILEADDED``: gphoto2 stops at the report, so the time
     from the start of the capture to the report is measured."""
-    program = require_program("gphoto2")
-    env = {**os.environ, "HOME": str(rig.home), "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    argv = [program, "--port", f"ptpip:127.0.0.1:{rig.port}:{rig.port}", "--wait-event=FILEADDED"]
-    waiting = subprocess.Popen(
-        argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=rig.home
-    )
+    waiting = rig.start_gphoto2("--wait-event=FILEADDED")
     ended: list[float] = []
     watcher = threading.Thread(
         target=lambda: ended.append(waiting.wait() * 0 + time.perf_counter())
@@ -280,53 +197,31 @@ def test_wait_event_until_the_file_is_added(rig: Rig) -> None:
 
 
 def test_get_and_set_config(rig: Rig) -> None:
-    out = gphoto2(rig, "--get-config", "iso")
+    out = rig.gphoto2("--get-config", "iso")
     assert "Label: ISO Speed" in out and "Current: 200" in out
-    gphoto2(rig, "--set-config", "iso=800")
-    assert "Current: 800" in gphoto2(rig, "--get-config", "iso")
+    rig.gphoto2("--set-config", "iso=800")
+    assert "Current: 800" in rig.gphoto2("--get-config", "iso")
     # a vendor property, found through GetVendorPropCodes
-    out = gphoto2(rig, "--get-config", "colorspace")
+    out = rig.gphoto2("--get-config", "colorspace")
     assert "Label: Color Space" in out and "Current: sRGB" in out
-    gphoto2(rig, "--set-config", "colorspace=AdobeRGB")
-    assert "Current: AdobeRGB" in gphoto2(rig, "--get-config", "colorspace")
-    assert "Current: 76%" in gphoto2(rig, "--get-config", "batterylevel")
+    rig.gphoto2("--set-config", "colorspace=AdobeRGB")
+    assert "Current: AdobeRGB" in rig.gphoto2("--get-config", "colorspace")
+    assert "Current: 76%" in rig.gphoto2("--get-config", "batterylevel")
 
 
 def test_capture_preview(rig: Rig, tmp_path: Path) -> None:
-    out = gphoto2(rig, "--capture-preview", "--force-overwrite", cwd=tmp_path)
+    out = rig.gphoto2("--capture-preview", "--force-overwrite", cwd=tmp_path)
     assert "Saving file as capture_preview.jpg" in out
-    assert _valid_jpeg(tmp_path / "capture_preview.jpg") == (320, 240)
+    assert valid_jpeg(tmp_path / "capture_preview.jpg") == (320, 240)
 
 
 # -- the capture of all of the above -----------------------------------------------------------
 def test_tshark_finds_no_malformed_packet(rig: Rig) -> None:
-    tshark = require_program("tshark")
     if not rig.times:  # run on its own: capture at least one session
-        gphoto2(rig, "--summary")
-    stats = rig.stop_capture()
-    assert re.search(r"^0 packets dropped by kernel", stats, re.MULTILINE), stats
-    base = [tshark, "-r", str(rig.pcap), "-n", "-d", f"tcp.port=={rig.port},ptpip"]
-    decoded = subprocess.run(
-        [*base, "-Y", "ptpip", "-T", "fields", "-e", "ptpip.pktType", "-e", "ptpip.opcode"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    types = {int(line.split()[0], 0) for line in decoded.stdout.splitlines() if line.strip()}
-    assert {1, 2, 3, 4, 6, 7, 9, 12} <= types, types  # the dissector did see PTP/IP
-    opcodes = {
-        int(code, 0)
-        for line in decoded.stdout.splitlines()
-        for code in line.split()[1:2]
-        if code.startswith("0x")
-    }
+        rig.gphoto2("--summary")
+    rows, malformed = tshark_ptpip(rig, "ptpip.opcode")
+    types = packet_types(rows)
+    assert types >= PTPIP_TYPES, types  # the dissector did see PTP/IP
+    opcodes = {int(code, 0) for row in rows for code in row[1:2] if code.startswith("0x")}
     assert {0x90C7, 0x90C8, 0x9207} <= opcodes, sorted(hex(c) for c in opcodes)
-    malformed = subprocess.run(
-        [*base, "-Y", "_ws.malformed"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert malformed.stdout.strip() == "", malformed.stdout
+    assert malformed == [], malformed

@@ -26,10 +26,12 @@ dialects extend it and override what their cameras do differently.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Literal
 
-from ptpkit.aio.models import CameraEvent, CameraObject
+from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped
+from ptpkit.errors import PtpTimeoutError
 from ptpkit.proto.codes import CodeKind
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
 from ptpkit.proto.vendors.base import Vendor, vendor_code_name
@@ -37,14 +39,37 @@ from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import Camera
+    from ptpkit.aio.events import EventStream
 
-__all__ = ["CaptureTarget", "Dialect", "Transport"]
+__all__ = ["CaptureTarget", "Dialect", "Transport", "capture_event", "capture_timed_out"]
 
 #: Which transport session a dialect's connection uses: standard PTP/IP, or Fujifilm's
 #: variant of it.
 Transport = Literal["ptpip", "fuji"]
 #: Where a capture goes (:attr:`Dialect.capture_target`).
 CaptureTarget = Literal["card", "memory"]
+
+
+def capture_timed_out(timeout: float) -> PtpTimeoutError:
+    """The error of a capture whose picture did not come within ``timeout`` seconds."""
+    return PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+
+
+async def capture_event(stream: EventStream, deadline: float, timeout: float) -> CameraEvent:
+    """The next event of ``stream`` (notices of dropped events skipped) before the loop's
+    clock reaches ``deadline``; else :func:`capture_timed_out` for a capture of
+    ``timeout`` seconds."""
+    loop = asyncio.get_running_loop()
+    while True:
+        left = deadline - loop.time()
+        if left <= 0:
+            raise capture_timed_out(timeout)
+        try:
+            event = await stream.get(left)
+        except PtpTimeoutError:
+            raise capture_timed_out(timeout) from None
+        if not isinstance(event, EventsDropped):
+            return event
 
 
 class Dialect:
@@ -79,6 +104,10 @@ class Dialect:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    def _now(self) -> float:
+        """The event loop's clock, which poll and capture deadlines are read against."""
+        return asyncio.get_running_loop().time()
 
     # -- choosing -----------------------------------------------------------------------
     @classmethod

@@ -30,13 +30,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar, Union
 
-from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, _norm
+from ptpkit.aio.models import CameraEvent, CameraObject
+from ptpkit.dialects.base import capture_timed_out
 from ptpkit.dialects.canon_cache import EosCache, MemoryCapture
-from ptpkit.dialects.generic import GenericDialect
-from ptpkit.errors import PtpResponseError, PtpTimeoutError
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
+from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue
 from ptpkit.proto.vendors.canon import (
@@ -96,13 +96,7 @@ _MANUAL_FOCUS = 3
 _HALF, _FULL = 1, 2
 _FOLDER = 0x3001
 
-_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): int(member) for member in CanonDevicePropCode},
-        **EOS_PROPERTY_NAMES,
-    }
-)
+_NAMES = vendor_property_names(CanonDevicePropCode, EOS_PROPERTY_NAMES)
 
 
 class ReleaseFailed(PtpResponseError):
@@ -231,11 +225,6 @@ class CanonEosDialect(GenericDialect):
     def accepts_channel_event(self, event: CameraEvent) -> bool:
         return True  # EOS bodies send nothing there; anything that does come is shown
 
-    def _now(self) -> float:
-        loop = self.camera._loop
-        assert loop is not None
-        return loop.time()
-
     async def _refresh(self) -> None:
         """Read the camera's news when what we know is older than :data:`_FRESH`."""
         if self._refreshed is None or self._now() - self._refreshed > _FRESH:
@@ -246,9 +235,7 @@ class CanonEosDialect(GenericDialect):
         self, timeout: float, *, storage_id: int = 0, object_format: int = 0
     ) -> list[CameraObject]:
         """Release the shutter and wait for the picture(s) (module documentation)."""
-        loop = self.camera._loop
-        assert loop is not None
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         seen: list[EosRecord] = []
         self._collectors.append(seen)
         try:
@@ -313,7 +300,7 @@ class CanonEosDialect(GenericDialect):
                 if idle or now >= settle:
                     return pictures
             elif now >= deadline:
-                raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+                raise capture_timed_out(timeout)
             await asyncio.sleep(pause)
             pause = min(pause * 2, _CAPTURE_POLL_MAX)
 

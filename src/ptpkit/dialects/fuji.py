@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import _PROP_NAMES, CameraObject, EventsDropped, _norm
-from ptpkit.dialects.base import Transport
-from ptpkit.dialects.generic import GenericDialect
+from ptpkit.aio.models import CameraObject, EventsDropped
+from ptpkit.dialects.base import Transport, capture_timed_out
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import CameraStateError, DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import ALL, DataType, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, PtpValue
@@ -82,9 +81,7 @@ class FujiDialect(GenericDialect):
     ) -> list[CameraObject]:
         """Focus, shoot, and wait for the new objects (see the module documentation)."""
         camera = self.camera
-        loop = camera._loop
-        assert loop is not None
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         stream = camera._subscribe()
         try:
             before = set(await camera.get_object_handles(ALL, 0, 0))
@@ -102,8 +99,6 @@ class FujiDialect(GenericDialect):
 
     async def _wait_focus(self, deadline: float) -> None:
         camera = self.camera
-        loop = camera._loop
-        assert loop is not None
         if _P.AFStatus not in camera.device_info.device_properties_supported:
             return
         while True:
@@ -115,7 +110,7 @@ class FujiDialect(GenericDialect):
                     "contrast, or switch it to manual focus",
                     operation=OperationCode.InitiateCapture,
                 )
-            if status != FujiAFStatus.Focusing or loop.time() >= deadline:
+            if status != FujiAFStatus.Focusing or self._now() >= deadline:
                 return
             await asyncio.sleep(_FOCUS_POLL)
 
@@ -123,16 +118,14 @@ class FujiDialect(GenericDialect):
         self, stream: EventStream, before: set[int], deadline: float, timeout: float
     ) -> list[CameraObject]:
         camera = self.camera
-        loop = camera._loop
-        assert loop is not None
         found: dict[int, CameraObject] = {}
         slices = 0
         while True:
-            now = loop.time()
+            now = self._now()
             if found:
                 wait = _MORE_OBJECTS
             elif now >= deadline:
-                raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+                raise capture_timed_out(timeout)
             else:
                 wait = min(_EVENT_SLICE, deadline - now)
             try:
@@ -185,10 +178,4 @@ class FujiDialect(GenericDialect):
 
 
 #: The standard property names, and Fujifilm's.
-_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): member.value for member in FujiDevicePropCode},
-        **FUJI_PROPERTY_NAMES,
-    }
-)
+_NAMES = vendor_property_names(FujiDevicePropCode, FUJI_PROPERTY_NAMES)

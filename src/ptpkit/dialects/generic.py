@@ -9,7 +9,8 @@ and SetDevicePropValue. Vendor dialects extend this class.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from enum import IntEnum
 from types import MappingProxyType
 from typing import ClassVar
 
@@ -24,9 +25,18 @@ from ptpkit.aio.models import property_code as standard_property_code
 from ptpkit.dialects.base import Dialect
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
 
-__all__ = ["GenericDialect"]
+__all__ = ["GenericDialect", "vendor_property_names"]
 
 _STANDARD_NAMES: Mapping[str, int] = MappingProxyType(_PROP_NAMES)
+
+
+def vendor_property_names(codes: Iterable[IntEnum], names: Mapping[str, int]) -> Mapping[str, int]:
+    """A vendor dialect's property names (normalised: lower case, letters and digits): the
+    standard names, the vendor's property codes by their enum names, and ``names``
+    (gphoto2's config names), which win."""
+    return MappingProxyType(
+        {**_PROP_NAMES, **{_norm(member.name): int(member) for member in codes}, **names}
+    )
 
 
 class GenericDialect(Dialect):

@@ -41,13 +41,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import _PROP_NAMES, CameraEvent, CameraObject, EventsDropped, _norm
-from ptpkit.dialects.base import CaptureTarget
-from ptpkit.dialects.generic import GenericDialect
+from ptpkit.aio.models import CameraEvent, CameraObject
+from ptpkit.dialects.base import CaptureTarget, capture_event
+from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import (
     TID_NONE,
@@ -125,13 +124,7 @@ _GPHOTO2_NAMES: dict[str, int] = {
 #: Property names in the Nikon dialect (normalised: lower case, letters and digits):
 #: the standard names, Nikon's own (``nikonexposurecompensation`` style names are not
 #: needed: the vendor enum's names), and gphoto2's config names, which win.
-NIKON_PROPERTY_NAMES: Mapping[str, int] = MappingProxyType(
-    {
-        **_PROP_NAMES,
-        **{_norm(member.name): member.value for member in NikonDevicePropCode},
-        **_GPHOTO2_NAMES,
-    }
-)
+NIKON_PROPERTY_NAMES = vendor_property_names(NikonDevicePropCode, _GPHOTO2_NAMES)
 
 _CAPTURE_RETRY = 100  # 0x9207 answered busy: tries, as gphoto2
 _CAPTURE_RETRY_PAUSE = 0.02
@@ -207,15 +200,14 @@ class NikonDialect(GenericDialect):
         """DeviceReady until the camera is no longer busy (0xA201 counts as ready);
         another answer raises :class:`PtpResponseError`, ``timeout`` seconds of busy
         answers :class:`PtpTimeoutError`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         while True:
             code = await self.device_ready()
             if code in (ResponseCode.OK, NikonResponseCode.SilentReleaseBusy):
                 return
             if code not in DEVICE_READY_BUSY:
                 raise PtpResponseError(code, operation=Op.DeviceReady)
-            if loop.time() >= deadline:
+            if self._now() >= deadline:
                 raise PtpTimeoutError(f"the camera stayed busy for {timeout:g} s")
             await asyncio.sleep(_READY_PAUSE)
 
@@ -290,13 +282,12 @@ class NikonDialect(GenericDialect):
             return await super().capture(
                 timeout, storage_id=storage_id, object_format=object_format
             )
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = self._now() + timeout
         stream = camera._subscribe()  # polls GetEvent while the capture waits
         try:
             await self._take_control()
             await self._release()
-            await self.wait_ready(max(0.1, deadline - loop.time()))
+            await self.wait_ready(max(0.1, deadline - self._now()))
             handles = await self._wait_for_picture(stream, deadline, timeout)
         finally:
             stream.close()
@@ -339,21 +330,10 @@ class NikonDialect(GenericDialect):
     ) -> list[int]:
         """The polled events until the picture is there: ObjectAddedInSDRAM, or
         ObjectAdded (not a folder) and a capture-complete event."""
-        loop = asyncio.get_running_loop()
         added: list[int] = []
         complete = False
         while True:
-            left = deadline - loop.time()
-            try:
-                if left <= 0:
-                    raise PtpTimeoutError("")
-                event = await stream.get(left)
-            except PtpTimeoutError:
-                raise PtpTimeoutError(
-                    f"the capture did not complete within {timeout:g} s"
-                ) from None
-            if isinstance(event, EventsDropped):
-                continue
+            event = await capture_event(stream, deadline, timeout)
             code, params = event.code, event.params
             if code == NikonEventCode.ObjectAddedInSDRAM:
                 return [params[0] if params and params[0] else SDRAM_OBJECT]

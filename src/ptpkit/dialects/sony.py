@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
 from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped, _norm, coerce_value
+from ptpkit.dialects.base import capture_timed_out
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.errors import NotFoundError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import DataType, DevicePropCode, GetSet
@@ -245,9 +246,6 @@ class SonyDialect(GenericDialect):
         await self.camera.transaction(_Op.NoticeReply, (NOTICE_PARAM,))
 
     # -- properties -------------------------------------------------------------------------
-    def _now(self) -> float:
-        return asyncio.get_running_loop().time()
-
     async def blob(self, *, fresh: bool = False) -> SonyPropertyBlob:
         """The property blob, read again when ``fresh`` or older than blob_max_age."""
         blob = self._blob
@@ -376,7 +374,7 @@ class SonyDialect(GenericDialect):
             if handle is None:
                 handle = await self._wait(stream, timeout, before, focus=False)
             if handle is None:
-                raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+                raise capture_timed_out(timeout)
         finally:
             stream.close()
         return [await camera._object(handle)]

@@ -49,7 +49,7 @@ from collections.abc import Callable, Mapping
 from typing import ClassVar, Union
 
 from ptpkit.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
-from ptpkit.proto.codes import DataDirection, PacketType, ResponseCode
+from ptpkit.proto.codes import DataDirection, PacketType
 from ptpkit.proto.events import (
     Channel,
     ConnectionClosed,
@@ -62,6 +62,7 @@ from ptpkit.proto.events import (
 )
 from ptpkit.proto.fuji_framing import FujiDataChunk, FujiPacketReader
 from ptpkit.proto.packets import Packet
+from ptpkit.proto.session import SessionIO
 from ptpkit.proto.state import TRANSACTION_TRANSITIONS, LinkState, TransactionState, step
 from ptpkit.proto.vendors.fuji import FujiPacket, FujiPacketKind, data_header
 
@@ -104,8 +105,9 @@ FUJI_ALLOWED_PACKETS: frozenset[tuple[Role, int, Channel]] = frozenset(
 DataDirections = Union[Mapping[int, DataDirection], Callable[[int], Union[DataDirection, None]]]
 
 
-class FujiSessionBase:
-    """What both roles share: framing on both connections, data phases, timers."""
+class FujiSessionBase(SessionIO[FujiPacketReader]):
+    """What both roles share: framing on both connections, data phases, timers (input,
+    output and the data-phase count as the CIPA sessions, :class:`SessionIO`)."""
 
     role: ClassVar[Role]
     peer: ClassVar[Role]
@@ -145,20 +147,6 @@ class FujiSessionBase:
         self.operations = 0  # operations requested since the handshake
 
     # -- adapter interface ------------------------------------------------------------
-    def receive_data(
-        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
-    ) -> None:
-        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
-        if self.link in (LinkState.ERROR, LinkState.CLOSED):
-            return
-        self._readers[channel].feed(data)
-        if not data:
-            self._eof.add(channel)
-        self._last_activity = max(self._last_activity, now)
-        self._input_at = now
-        if channel not in self._readable:
-            self._readable.append(channel)
-
     def next_event(self) -> SessionEvent | None:
         """The next event, or ``None`` when more bytes are needed."""
         while not self._events:
@@ -193,11 +181,6 @@ class FujiSessionBase:
                 raise
         return self._events.popleft()
 
-    def data_to_send(self) -> list[tuple[Channel, bytes]]:
-        """Packets to write, in order, each with the connection it goes on."""
-        out, self._out = self._out, []
-        return out
-
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or None."""
         times = [t for t in self._deadlines() if t is not None]
@@ -223,11 +206,6 @@ class FujiSessionBase:
     def operation(self) -> int:
         """The operation code of the transaction under way (or the last one)."""
         return self._operation
-
-    @property
-    def data_phase_remaining(self) -> int | None:
-        """Bytes still to come (or to send) in the current data phase, if one is open."""
-        return None if self._data_total is None else self._data_total - self._data_count
 
     # -- hooks for the roles ----------------------------------------------------------
     def _on_fuji_packet(self, channel: Channel, packet: FujiPacket) -> None:
@@ -259,13 +237,6 @@ class FujiSessionBase:
         self.link = L.ERROR
         self._handshake_deadline = None
         self._events.append(TimedOut(what))
-
-    def _check_tid(self, tid: int, what: str) -> None:
-        if tid != self.transaction_id:
-            raise RemoteProtocolError(
-                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
-                response_code_hint=ResponseCode.InvalidTransactionID,
-            )
 
     def _on_data_chunk(self, channel: Channel, chunk: FujiDataChunk) -> None:
         if (self.peer, K.Data, channel) not in FUJI_ALLOWED_PACKETS:

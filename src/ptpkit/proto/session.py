@@ -16,7 +16,7 @@ and refuses further use.
 from __future__ import annotations
 
 from collections import deque
-from typing import ClassVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ptpkit.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
 from ptpkit.proto.codes import PacketType, ResponseCode
@@ -57,12 +57,70 @@ from ptpkit.proto.state import (
     step,
 )
 
-__all__ = ["SessionBase"]
+__all__ = ["SessionBase", "SessionIO"]
 
 _DATA_HEADER_SIZE = HEADER_SIZE + 4
 
 
-class SessionBase:
+class _Reader(Protocol):
+    def feed(self, data: bytes | bytearray | memoryview) -> None: ...
+
+
+_R = TypeVar("_R", bound=_Reader)
+
+
+class SessionIO(Generic[_R]):
+    """What every session shares whatever its framing (these CIPA sessions and the
+    Fujifilm ones in :mod:`ptpkit.proto.fuji_session`): bytes in per connection, packets
+    out, the data-phase count and the transaction-id check. The subclass sets the
+    attributes in its ``__init__``."""
+
+    link: LinkState
+    transaction_id: int | None
+    _readers: dict[Channel, _R]
+    _readable: deque[Channel]
+    _eof: set[Channel]
+    _out: list[tuple[Channel, bytes]]
+    _data_total: int | None
+    _data_count: int
+    _last_activity: float
+    _input_at: float
+
+    def receive_data(
+        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
+    ) -> None:
+        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
+        if self.link in (LinkState.ERROR, LinkState.CLOSED):
+            return
+        self._readers[channel].feed(data)
+        if not data:
+            self._eof.add(channel)
+        self._last_activity = max(self._last_activity, now)
+        self._input_at = now
+        if channel not in self._readable:
+            self._readable.append(channel)
+
+    def data_to_send(self) -> list[tuple[Channel, bytes]]:
+        """Packets to write, in order, each with the connection it goes on."""
+        out, self._out = self._out, []
+        return out
+
+    @property
+    def data_phase_remaining(self) -> int | None:
+        """Bytes still to come (or to send) in the current data phase, if known."""
+        if self._data_total is None:
+            return None
+        return self._data_total - self._data_count
+
+    def _check_tid(self, tid: int, what: str) -> None:
+        if tid != self.transaction_id:
+            raise RemoteProtocolError(
+                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
+                response_code_hint=ResponseCode.InvalidTransactionID,
+            )
+
+
+class SessionBase(SessionIO[PacketReader]):
     """The parts of a PTP/IP session that do not depend on the role."""
 
     role: ClassVar[Role]
@@ -122,20 +180,6 @@ class SessionBase:
         self.probes_answered = False
 
     # -- adapter interface ------------------------------------------------------------
-    def receive_data(
-        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
-    ) -> None:
-        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
-        if self.link in (LinkState.ERROR, LinkState.CLOSED):
-            return
-        self._readers[channel].feed(data)
-        if not data:
-            self._eof.add(channel)
-        self._last_activity = max(self._last_activity, now)
-        self._input_at = now
-        if channel not in self._readable:
-            self._readable.append(channel)
-
     def next_event(self) -> SessionEvent | None:
         """The next event, or ``None`` when more bytes are needed."""
         events = self._events
@@ -166,11 +210,6 @@ class SessionBase:
                     raise RemoteProtocolError(str(exc)) from exc
                 raise
         return events.popleft()
-
-    def data_to_send(self) -> list[tuple[Channel, bytes]]:
-        """Packets to write, in order, each with the connection it goes on."""
-        out, self._out = self._out, []
-        return out
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or None."""
@@ -228,13 +267,6 @@ class SessionBase:
     @property
     def is_ready(self) -> bool:
         return self.link is LinkState.READY
-
-    @property
-    def data_phase_remaining(self) -> int | None:
-        """Bytes still to come (or to send) in the current data phase, if known."""
-        if self._data_total is None:
-            return None
-        return self._data_total - self._data_count
 
     # -- hooks for the roles ----------------------------------------------------------
     def _on_role_packet(self, channel: Channel, packet: Packet) -> None:
@@ -405,13 +437,6 @@ class SessionBase:
         if trailing_end_possible:
             self._trailing_end_tid = self.transaction_id
         self._events.append(DataPhaseEnded(self.transaction_id, self._data_count))
-
-    def _check_tid(self, tid: int, what: str) -> None:
-        if tid != self.transaction_id:
-            raise RemoteProtocolError(
-                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
-                response_code_hint=ResponseCode.InvalidTransactionID,
-            )
 
     # -- sending a data phase -----------------------------------------------------------
     def _start_outgoing_data(self, total_length: int) -> None:

@@ -44,6 +44,7 @@ from ptpkit.emulator.device import CameraIdentity, DeviceDescription
 from ptpkit.emulator.operations import BufferSink, Initiator, Request, Result, operation
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.canon_camera import EosCamera, eos_camera
+from ptpkit.emulator.personas.held import HeldPicture, serve_held_pictures
 from ptpkit.emulator.properties import DeviceProperties, default_property_specs
 from ptpkit.errors import DecodeError, PropertyError
 from ptpkit.proto.codes import (
@@ -172,35 +173,14 @@ def make_camera(store: Storage, *, press: bool = False, **options: Any) -> EosCa
 
 
 # -- objects, also in the camera's memory ---------------------------------------------------
-_generic = OPERATION_HANDLERS
 
 
-@operation(OPERATIONS, Op.GetObjectInfo, "in")
-def _get_object_info(cam: CameraCore, who: Initiator, req: Request) -> Result:
-    held = eos_camera(cam).memory.get(req.p(0))
-    if held is not None:
-        return Reply(data=held.object_info().encode())
-    return _generic[Op.GetObjectInfo].handler(cam, who, req)
+def _held(cam: CameraCore, handle: int) -> HeldPicture | None:
+    held = eos_camera(cam).memory.get(handle)
+    return None if held is None else HeldPicture(held.data, held.object_info())
 
 
-@operation(OPERATIONS, Op.GetObject, "in")
-def _get_object(cam: CameraCore, who: Initiator, req: Request) -> Result:
-    held = eos_camera(cam).memory.get(req.p(0))
-    if held is not None:
-        return Reply(data=held.data)
-    return _generic[Op.GetObject].handler(cam, who, req)
-
-
-@operation(OPERATIONS, Op.GetPartialObject, "in")
-def _get_partial_object(cam: CameraCore, who: Initiator, req: Request) -> Result:
-    held = eos_camera(cam).memory.get(req.p(0))
-    if held is None:
-        return _generic[Op.GetPartialObject].handler(cam, who, req)
-    offset, max_bytes = req.p(1), req.p(2)
-    if offset > len(held.data):
-        return Reply(ResponseCode.InvalidParameter)
-    piece = held.data[offset : offset + max_bytes]
-    return Reply(params=(len(piece),), data=piece)
+serve_held_pictures(OPERATIONS, _held)
 
 
 # -- EOS storage and listing ---------------------------------------------------------------

@@ -50,6 +50,7 @@ from ptpkit.emulator.device import GENERIC_DEVICE, CameraIdentity, DeviceDescrip
 from ptpkit.emulator.imaging import generate_capture_jpeg
 from ptpkit.emulator.operations import Initiator, OperationSpec, Request, Result, operation
 from ptpkit.emulator.personas.base import Persona
+from ptpkit.emulator.personas.held import HeldPicture, serve_held_pictures
 from ptpkit.emulator.properties import DeviceProperties, PropertySpec, default_property_specs
 from ptpkit.errors import StoreError
 from ptpkit.proto.codes import TID_NONE, DataType, EventCode, ObjectFormat, OperationCode
@@ -85,13 +86,8 @@ _LIVE_VIEW_SIZE = (320, 240)
 _OFF_ON = PropEnum((0, 1))
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class SdramImage:
-    """The picture held in the camera's memory after an SDRAM capture (object
-    0xFFFF0001)."""
-
-    data: bytes
-    info: ObjectInfo
+#: The picture held in the camera's memory after an SDRAM capture (object 0xFFFF0001).
+SdramImage = HeldPicture
 
 
 def nikon_properties() -> DeviceProperties:
@@ -294,34 +290,16 @@ def _open_session(cam: CameraCore, who: Initiator, req: Request) -> Result:
     return _GENERIC[Op.OpenSession].handler(cam, who, req)
 
 
-@operation(NIKON_OPERATIONS, Op.GetObjectInfo, "in")
-def _get_object_info(cam: CameraCore, who: Initiator, req: Request) -> Result:
+def _sdram(cam: CameraCore, handle: int) -> HeldPicture | None:
+    if handle != SDRAM_OBJECT:
+        return None
     image = _nikon(cam).sdram
-    if req.p(0) == SDRAM_OBJECT:
-        return Reply(RC.InvalidObjectHandle) if image is None else Reply(data=image.info.encode())
-    return _GENERIC[Op.GetObjectInfo].handler(cam, who, req)
-
-
-@operation(NIKON_OPERATIONS, Op.GetObject, "in")
-def _get_object(cam: CameraCore, who: Initiator, req: Request) -> Result:
-    image = _nikon(cam).sdram
-    if req.p(0) == SDRAM_OBJECT:
-        return Reply(RC.InvalidObjectHandle) if image is None else Reply(data=image.data)
-    return _GENERIC[Op.GetObject].handler(cam, who, req)
-
-
-@operation(NIKON_OPERATIONS, Op.GetPartialObject, "in")
-def _get_partial_object(cam: CameraCore, who: Initiator, req: Request) -> Result:
-    image = _nikon(cam).sdram
-    if req.p(0) != SDRAM_OBJECT:
-        return _GENERIC[Op.GetPartialObject].handler(cam, who, req)
     if image is None:
-        return Reply(RC.InvalidObjectHandle)
-    offset, size = req.p(1), len(image.data)
-    if offset > size:
-        return Reply(RC.InvalidParameter)
-    chunk = image.data[offset : offset + req.p(2)]
-    return Reply(params=(len(chunk),), data=chunk)
+        raise StoreError(RC.InvalidObjectHandle, "no picture in SDRAM")
+    return image
+
+
+serve_held_pictures(NIKON_OPERATIONS, _sdram)
 
 
 @operation(NIKON_OPERATIONS, Op.DeleteObject, needs="writable")

@@ -40,7 +40,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ptpkit.aio.responder_app import Reply
 from ptpkit.emulator.backend import Storage
@@ -51,6 +51,7 @@ from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.imaging import generate_capture_jpeg
 from ptpkit.emulator.operations import BufferSink, Initiator, Request, Result, operation
 from ptpkit.emulator.personas.base import Persona
+from ptpkit.emulator.personas.held import HeldPicture, serve_held_pictures
 from ptpkit.emulator.personas.sony_props import CONTROLS, STEPPED, SonyProperties
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.errors import DecodeError, PropertyError, StoreError
@@ -136,12 +137,8 @@ _FOCUSED, _NOT_FOCUSED = 2, 1
 _IN_MEMORY = 0x8001
 
 
-@dataclass(frozen=True, slots=True)
-class MemoryObject:
-    """The picture a capture left in the camera's memory (handle 0xFFFFC001)."""
-
-    data: bytes
-    info: ObjectInfo
+#: The picture a capture left in the camera's memory (handle 0xFFFFC001).
+MemoryObject = HeldPicture
 
 
 class SonyCamera(CameraCore):
@@ -380,42 +377,21 @@ def _notice_reply(cam: CameraCore, who: Initiator, req: Request) -> Reply:
 # -- the picture in memory (0xFFFFC001) ----------------------------------------------------
 
 
-def _memory(cam: CameraCore) -> MemoryObject:
+def _memory(cam: CameraCore, handle: int) -> HeldPicture | None:
+    if handle != CAPTURE_OBJECT:
+        return None
     memory = _sony(cam).memory
     if memory is None:
         raise StoreError(ResponseCode.InvalidObjectHandle, "no picture in memory")
     return memory
 
 
-def _in_memory_or(code: int) -> None:
-    """Replace the table's handler of ``code`` by one that answers 0xFFFFC001 from
-    memory and hands every other handle to the generic handler."""
-    generic = SONY_OPERATIONS[code]
-
-    def handler(cam: CameraCore, who: Initiator, req: Request) -> Result:
-        if req.p(0) != CAPTURE_OBJECT:
-            return generic.handler(cam, who, req)
-        memory = _memory(cam)
-        if code == Op.GetObjectInfo:
-            return Reply(data=memory.info.encode())
-        if code == Op.GetThumb:
-            return Reply(ResponseCode.NoThumbnailPresent)
-        data = memory.data
-        if code == Op.GetPartialObject:
-            offset, count = req.p(1), req.p(2)
-            if offset > len(data):
-                return Reply(ResponseCode.InvalidParameter)
-            piece = data[offset : offset + count]
-            return Reply(params=(len(piece),), data=piece)
-        return Reply(data=data, after=_sony(cam).after_download)
-
-    operation(SONY_OPERATIONS, code, generic.data, session=generic.session, needs=generic.needs)(
-        handler
-    )
-
-
-for _code in (Op.GetObjectInfo, Op.GetObject, Op.GetPartialObject, Op.GetThumb):
-    _in_memory_or(_code)
+serve_held_pictures(
+    SONY_OPERATIONS,
+    _memory,
+    (Op.GetObjectInfo, Op.GetObject, Op.GetPartialObject, Op.GetThumb),
+    after_read=lambda cam: _sony(cam).after_download,
+)
 
 
 SONY = Persona(

@@ -16,6 +16,10 @@ __all__ = [
     "U32_MAX",
     "check_bytes",
     "check_int",
+    "check_tuple",
+    "check_uint",
+    "check_uints",
+    "cstring",
     "raw_text",
     "split_cstring",
 ]
@@ -27,9 +31,27 @@ I32_MIN = -(1 << 31)
 I32_MAX = (1 << 31) - 1
 
 
-def check_int(value: object, minimum: int, maximum: int, what: str) -> None:
+def check_int(value: object, minimum: int, maximum: int, what: str) -> int:
+    """``value``, if it is an int (not a bool) in ``[minimum, maximum]``."""
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise LocalProtocolError(f"{what} must be an integer in [{minimum}, {maximum}]: {value!r}")
+    return value
+
+
+def check_uint(value: object, bits: int, what: str) -> int:
+    """``value``, if it fits an unsigned field of ``bits`` bits."""
+    return check_int(value, 0, (1 << bits) - 1, what)
+
+
+def check_tuple(values: object, what: str) -> tuple[object, ...]:
+    if not isinstance(values, tuple):
+        raise LocalProtocolError(f"{what} must be a tuple, not {type(values).__name__}")
+    return values
+
+
+def check_uints(values: object, bits: int, what: str) -> tuple[int, ...]:
+    """``values``, if it is a tuple of ints that each fit ``bits`` unsigned bits."""
+    return tuple(check_uint(value, bits, what) for value in check_tuple(values, what))
 
 
 def check_bytes(value: object, what: str, length: int | None = None) -> None:
@@ -51,6 +73,11 @@ def raw_text(text: object, what: str) -> bytes:
     if b"\0" in raw:
         raise LocalProtocolError(f"{what} must not contain NUL")
     return raw
+
+
+def cstring(text: object, what: str) -> bytes:
+    """Text as its 8-bit bytes and a NUL (see :func:`raw_text`)."""
+    return raw_text(text, what) + b"\0"
 
 
 def split_cstring(data: bytes, what: str) -> tuple[str, bytes]:

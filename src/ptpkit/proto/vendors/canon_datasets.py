@@ -13,7 +13,16 @@ from dataclasses import dataclass
 
 from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer
-from ptpkit.proto.vendors._wire import U8_MAX, U16_MAX, U32_MAX, check_bytes, check_int, raw_text
+from ptpkit.proto.vendors._wire import (
+    U8_MAX,
+    U16_MAX,
+    U32_MAX,
+    check_bytes,
+    check_int,
+    check_uints,
+    raw_text,
+    split_cstring,
+)
 
 __all__ = [
     "EOS_OBJECT_NEW",
@@ -27,13 +36,6 @@ __all__ = [
     "encode_object_info_ex",
     "encode_viewfinder_data",
 ]
-
-
-def _check_u32s(values: object, what: str) -> None:
-    if not isinstance(values, tuple):
-        raise LocalProtocolError(f"{what} must be a tuple")
-    for value in values:
-        check_int(value, 0, U32_MAX, what)
 
 
 # -- GetDeviceInfoEx 0x9108 -----------------------------------------------------------------
@@ -56,7 +58,7 @@ class DeviceInfoEx:
 
     def __post_init__(self) -> None:
         for name in ("events", "properties", "unknown"):
-            _check_u32s(getattr(self, name), name)
+            check_uints(getattr(self, name), 32, name)
             if not getattr(self, name):
                 raise LocalProtocolError(f"DeviceInfoEx {name} must not be empty (gphoto2)")
         check_bytes(self.extra, "extra")
@@ -156,10 +158,7 @@ def _pull_entry(buf: Buffer) -> EosObjectInfo:
     size = body.pull_u32()
     reserved += body.pull_bytes(8)
     field = body.pull_bytes(_NAME_FIELD)
-    end = field.find(b"\0")
-    if end < 0:
-        raise DecodeError("EOS object info entry: filename field without a NUL")
-    name = field[:end].decode("utf-8", "surrogateescape")
+    name, _ = split_cstring(field, "EOS object info entry: filename field")
     reserved += body.pull_bytes(3)
     time = body.pull_u32()
     return EosObjectInfo(handle, storage, ofc, flags, size, name, time, reserved, body.pull_rest())

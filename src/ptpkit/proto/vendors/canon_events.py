@@ -22,6 +22,7 @@ from ptpkit.proto.vendors._wire import (
     U32_MAX,
     check_bytes,
     check_int,
+    cstring,
     raw_text,
     split_cstring,
 )
@@ -202,7 +203,7 @@ class _ObjectRecord(_Decode):
         buf.push_u32(self.size)
         buf.push_u32(self.parent)
         buf.push_bytes(self.reserved[10:])
-        buf.push_bytes(raw_text(self.filename, "filename") + b"\0" + self.extra)
+        buf.push_bytes(cstring(self.filename, "filename") + self.extra)
         return _frame(self.record_type, buf.data())
 
     @classmethod
@@ -268,7 +269,7 @@ class ObjectAddedEx64(_Decode):
         buf.push_bytes(self.reserved[10:])
         buf.push_u32(self.parent)
         buf.push_u32(self.second_handle)
-        buf.push_bytes(raw_text(self.filename, "filename") + b"\0" + self.extra)
+        buf.push_bytes(cstring(self.filename, "filename") + self.extra)
         return _frame(self.record_type, buf.data())
 
     @classmethod
@@ -311,7 +312,7 @@ class _TransferRecord(_Decode):
         buf.push_bytes(self.reserved[:6])
         buf.push_u32(self.size)
         buf.push_bytes(self.reserved[6:])
-        buf.push_bytes(raw_text(self.filename, "filename") + b"\0" + self.extra)
+        buf.push_bytes(cstring(self.filename, "filename") + self.extra)
         return _frame(self.record_type, buf.data())
 
     @classmethod

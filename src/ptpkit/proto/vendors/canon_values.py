@@ -25,6 +25,7 @@ from ptpkit.proto.vendors._wire import (
     U32_MAX,
     check_bytes,
     check_int,
+    cstring,
     raw_text,
     split_cstring,
 )
@@ -506,7 +507,7 @@ def pack_eos_value(prop: int, value: EosValue, extra: bytes | None) -> bytes:
     if isinstance(value, EosImageFormat):
         push_image_format(buf, value)
     elif isinstance(value, str):
-        buf.push_bytes(raw_text(value, "value") + b"\0")
+        buf.push_bytes(cstring(value, "value"))
     elif isinstance(value, bytes):
         buf.push_bytes(value)
     elif kind is _T.U8:

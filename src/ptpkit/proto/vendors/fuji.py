@@ -31,6 +31,7 @@ from ptpkit.proto.datasets import (
     pull_device_prop_desc,
     push_device_prop_desc,
 )
+from ptpkit.proto.vendors._wire import U16_MAX, U32_MAX, check_uint
 from ptpkit.proto.vendors.base import Vendor
 from ptpkit.proto.vendors.fuji_codes import (
     FUJI_OPERATION_DATA_DIRECTION,
@@ -118,16 +119,9 @@ VENDOR_EXTENSION_ID = 0xE
 #: "14 byte blob in front of the FF D8", malc0mn/ptp-ip's 18-byte strip).
 LIVEVIEW_HEADER_SIZE = 18
 
-_U16_MAX = 0xFFFF
-_U32_MAX = 0xFFFFFFFF
 _HEADER = Fields("IHHI")  # length, kind, code, transaction id
 _INIT_HEAD = Fields("III")  # length, PTP/IP type, magic
 _PARAMS = tuple(Fields("I" * n) for n in range(MAX_FUJI_PARAMS + 1))
-
-
-def _check_u(value: int, limit: int, what: str) -> None:
-    if not isinstance(value, int) or not 0 <= value <= limit:
-        raise LocalProtocolError(f"{what} out of range: {value!r}")
 
 
 # -- the handshake -------------------------------------------------------------------------
@@ -200,7 +194,7 @@ def params_packet(kind: int, code: int, transaction_id: int, params: tuple[int, 
 def data_header(payload_length: int, code: int, transaction_id: int) -> bytes:
     """The 12 bytes before the payload of the single data packet of a data phase."""
     total = FUJI_HEADER_SIZE + payload_length
-    if payload_length < 0 or total > _U32_MAX:
+    if payload_length < 0 or total > U32_MAX:
         raise LocalProtocolError(f"data payload of {payload_length} bytes does not fit a packet")
     return _HEADER.pack(total, FujiPacketKind.Data, code, transaction_id)
 
@@ -217,12 +211,12 @@ class FujiPacket:
     payload: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
-        _check_u(self.kind, _U16_MAX, "packet kind")
-        _check_u(self.code, _U16_MAX, "code")
-        _check_u(self.transaction_id, _U32_MAX, "transaction id")
+        check_uint(self.kind, 16, "packet kind")
+        check_uint(self.code, 16, "code")
+        check_uint(self.transaction_id, 32, "transaction id")
         if not isinstance(self.payload, bytes):
             raise LocalProtocolError("payload must be bytes")
-        if FUJI_HEADER_SIZE + len(self.payload) > _U32_MAX:
+        if FUJI_HEADER_SIZE + len(self.payload) > U32_MAX:
             raise LocalProtocolError("payload too long for a u32 length")
 
     @classmethod
@@ -328,13 +322,13 @@ class FujiCurrentState:
     changes: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.changes, tuple) or len(self.changes) > _U16_MAX:
+        if not isinstance(self.changes, tuple) or len(self.changes) > U16_MAX:
             raise LocalProtocolError("changes must be a tuple of at most 65535 pairs")
         for pair in self.changes:
             if not isinstance(pair, tuple) or len(pair) != 2:
                 raise LocalProtocolError(f"change must be (code, value): {pair!r}")
-            _check_u(pair[0], _U16_MAX, "property code")
-            _check_u(pair[1], _U32_MAX, "property value")
+            check_uint(pair[0], 16, "property code")
+            check_uint(pair[1], 32, "property value")
 
     def encode(self) -> bytes:
         buf = Buffer()
@@ -372,7 +366,7 @@ class FujiLiveViewFrame:
             raise LocalProtocolError(f"header must be {LIVEVIEW_HEADER_SIZE - 4} bytes")
         if not isinstance(self.jpeg, bytes):
             raise LocalProtocolError("jpeg must be bytes")
-        if LIVEVIEW_HEADER_SIZE + len(self.jpeg) > _U32_MAX:
+        if LIVEVIEW_HEADER_SIZE + len(self.jpeg) > U32_MAX:
             raise LocalProtocolError("frame too long for a u32 length")
 
     def encode(self) -> bytes:

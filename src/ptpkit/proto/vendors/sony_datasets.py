@@ -22,6 +22,7 @@ from ptpkit.proto.datasets import (
     push_array,
     push_value,
 )
+from ptpkit.proto.vendors._wire import check_uint, check_uints
 
 __all__ = [
     "NOTICE_EXIT", "NOTICE_INIT", "NOTICE_PARAM", "SECOND_ENUM_LIMIT", "ControlDeviceData",
@@ -30,22 +31,6 @@ __all__ = [
 ]  # fmt: skip
 
 # -- helpers --------------------------------------------------------------------------------
-
-
-def _check_u(value: object, bits: int, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise LocalProtocolError(f"{what} must be an int, not {type(value).__name__}")
-    if not 0 <= value < (1 << bits):
-        raise LocalProtocolError(f"{what} out of range for u{bits}: {value}")
-    return value
-
-
-def _check_codes(values: object, what: str) -> tuple[int, ...]:
-    if not isinstance(values, tuple):
-        raise LocalProtocolError(f"{what} must be a tuple, not {type(values).__name__}")
-    for value in values:
-        _check_u(value, 16, what)
-    return values
 
 
 def _data_type(value: object) -> DataType:
@@ -70,10 +55,10 @@ class SonyExtDeviceInfo:
     controls: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        _check_u(self.version, 16, "version")
-        _check_codes(self.codes, "codes")
+        check_uint(self.version, 16, "version")
+        check_uints(self.codes, 16, "codes")
         if self.controls is not None:
-            _check_codes(self.controls, "controls")
+            check_uints(self.controls, 16, "controls")
 
     def encode(self) -> bytes:
         buf = Buffer()
@@ -139,7 +124,7 @@ class SonyPropertyEntry:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_type", _data_type(self.data_type))
-        _check_u(self.is_enabled, 8, "is_enabled")
+        check_uint(self.is_enabled, 8, "is_enabled")
         self._desc_with(self.form)  # checks code, get_set, values and form against the type
         if self.second_enum is not None:
             if not isinstance(self.form, PropEnum) or not isinstance(self.second_enum, PropEnum):
@@ -351,8 +336,8 @@ class SonyNotice:
         if self.extra not in (0, 2):
             raise LocalProtocolError(f"0x9280 extra must be 0 or 2, not {self.extra!r}")
         for word in (self.word1, self.word2, self.word3):
-            _check_u(word, 32, "0x9280 word")
-        if (_check_u(self.x, 8, "x") | _check_u(self.y, 8, "y")) and self.extra == 0:
+            check_uint(word, 32, "0x9280 word")
+        if (check_uint(self.x, 8, "x") | check_uint(self.y, 8, "y")) and self.extra == 0:
             raise LocalProtocolError("0x9280 x and y are only sent when extra is 2")
 
     def encode(self) -> bytes:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ptpkit.errors import LocalProtocolError
 from ptpkit.proto.codes import DevicePropCode
 from ptpkit.proto.datasets import PropEnum, PropRange
+from ptpkit.proto.vendors._wire import check_uint
 from ptpkit.proto.vendors.sony_codes import SonyDevicePropCode
 
 __all__ = [
@@ -20,12 +20,6 @@ __all__ = [
 
 _S = DevicePropCode
 _D = SonyDevicePropCode
-
-
-def _check_u16(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 0xFFFF:
-        raise LocalProtocolError(f"{what} must be an int in [0, 65535]: {value!r}")
-    return value
 
 
 # -- human values ---------------------------------------------------------------------------
@@ -49,8 +43,8 @@ def sony_iso_name(value: int) -> str:
 
 def sony_shutter_value(numerator: int, denominator: int) -> int:
     """The 0xD20D value of ``numerator/denominator`` seconds (``sony_shutter_value(1, 250)``)."""
-    _check_u16(numerator, "numerator")
-    _check_u16(denominator, "denominator")
+    check_uint(numerator, 16, "numerator")
+    check_uint(denominator, 16, "denominator")
     return numerator << 16 | denominator
 
 
