@@ -8,6 +8,7 @@ PtpError
 │           └── BufferReadError   a read past the end of a buffer
 ├── PtpResponseError              the responder answered an operation with a code other than OK
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
+├── BadValueError                 a property value that is not allowed or not understood
 └── TransportError                the link itself failed (raised by the I/O adapters only)
     ├── ConnectError              could not connect
     ├── PtpTimeoutError           a deadline passed (handshake, response, probe)
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "BadValueError",
     "BufferReadError",
     "CaptureError",
     "ConnectError",
@@ -117,6 +119,16 @@ class NotFoundError(PtpError, LookupError):
 
 class TransferError(PtpError):
     """A transfer ended with the wrong number of bytes."""
+
+
+class BadValueError(PtpError, ValueError):
+    """A device-property value that is not understood, or not among the values the camera
+    allows; found before anything is sent. ``allowed`` lists the allowed values in words
+    (empty when the camera gives no list)."""
+
+    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
+        self.allowed = tuple(allowed)
+        super().__init__(message)
 
 
 class CaptureError(PtpError):

@@ -1,0 +1,571 @@
+"""Device-property values in words, both ways: ``560`` is ``f/5.6``, ``4`` is ``Daylight``.
+
+A table maps a property code to a :class:`ValueForm`, which shows a raw value in words
+(:meth:`ValueForm.show`) and reads the words back as candidate raw values
+(:meth:`ValueForm.read`). :data:`STANDARD_FORMS` covers the ISO 15740 properties with a
+known meaning; a vendor dialect adds its own table with :func:`register_forms` (vendor
+property codes overlap between vendors, so each table is kept under its vendor's name).
+
+:func:`parse_value` turns what a user typed into the value to send, checked against the
+property's DevicePropDesc first: a name or any text an allowed value shows as, the words
+the form reads (``5.6``, ``f/5.6``, ``1/250``, ``0.004``, ``2s``, ``+0.7``, ``now``), the raw
+number (``560``, ``0x230``) and gphoto2's ``Choice: N`` (the Nth allowed value, from 0).
+Anything else, or a value outside the allowed ones, raises
+:class:`~ptpkit.errors.BadValueError` listing the allowed values in words.
+
+Pure tables and functions: no I/O and no clock (``now`` is passed in).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+from ptpkit.errors import BadValueError
+from ptpkit.proto.codes import DataType, DevicePropCode, code_name
+from ptpkit.proto.datasets import (
+    DevicePropDesc,
+    PropEnum,
+    PropRange,
+    PtpValue,
+    format_ptp_datetime,
+    parse_ptp_datetime,
+)
+
+__all__ = [
+    "STANDARD_FORMS",
+    "Choices",
+    "DateTimeForm",
+    "ExposureBiasForm",
+    "ExposureTimeForm",
+    "FNumberForm",
+    "ImageSizeForm",
+    "Units",
+    "ValueForm",
+    "allowed_in_words",
+    "describe_choices",
+    "form_for",
+    "parse_value",
+    "register_forms",
+    "show_value",
+]
+
+#: A number the user typed, as a raw value (a float when the words fall between two).
+Candidate = int | float
+
+
+class ValueForm(Protocol):
+    """How one property's values read in words."""
+
+    def show(self, value: PtpValue) -> str | None:
+        """``value`` in words, or None when this form has no words for it."""
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        """The raw values ``text`` may mean, most likely first (empty: not these words)."""
+
+
+def _norm(text: str) -> str:
+    """Words compared without case, spaces, ``_``, or ``-`` between letters (numbers keep
+    their signs and points)."""
+    return re.sub(r"[\s_]+|(?<=[a-z])-(?=[a-z])", "", text.strip().lower())
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _number(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if _NUMBER.fullmatch(text) else None
+
+
+def _fraction(text: str) -> float | None:
+    """``1/250``, ``-1/3``, ``+2/3``, ``1 1/3`` (a whole and a fraction), or a decimal."""
+    text = text.strip()
+    match = re.fullmatch(r"([+-]?)\s*(?:(\d+)\s+)?(\d+)\s*/\s*(\d+)", text)
+    if match is None:
+        return _number(text)
+    sign, whole, num, den = match.groups()
+    if int(den) == 0:
+        return None
+    value = int(whole or 0) + int(num) / int(den)
+    return -value if sign == "-" else value
+
+
+def _trim(number: float, digits: int = 2) -> str:
+    """``5.6``, ``11``, ``0.3``: at most ``digits`` decimals, no trailing zeros."""
+    text = f"{number:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# -- the forms ----------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """Named values (an enumeration): ``names`` shows them, ``aliases`` are more words
+    read (gphoto2's short names, for instance)."""
+
+    names: Mapping[int, str]
+    aliases: Mapping[str, int] = field(default_factory=dict)
+
+    def show(self, value: PtpValue) -> str | None:
+        return self.names.get(value) if isinstance(value, int) else None
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        key = _norm(text)
+        found = [code for code, name in self.names.items() if _norm(name) == key]
+        found += [code for alias, code in self.aliases.items() if _norm(alias) == key]
+        return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Units:
+    """A number in units: the raw value is the quantity times ``scale`` (FocalLength is
+    mm x 100: ``Units(100, "mm")``). ``special`` names raw values of their own (0xFFFF:
+    infinity); ``other_units`` are more unit words read, with their factor to ``unit``
+    (``{"s": 1000}`` for milliseconds)."""
+
+    scale: int
+    unit: str
+    special: Mapping[int, str] = field(default_factory=dict)
+    other_units: Mapping[str, float] = field(default_factory=dict)
+    space: bool = True
+
+    def show(self, value: PtpValue) -> str | None:
+        if not isinstance(value, int):
+            return None
+        if value in self.special:
+            return self.special[value]
+        sep = " " if self.space else ""
+        return f"{_trim(value / self.scale)}{sep}{self.unit}"
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        key = _norm(text)
+        for raw, name in self.special.items():
+            if _norm(name) == key:
+                return [raw]
+        body = text.strip().lower()
+        factor = 1.0
+        units = {self.unit.lower(): 1.0, **{u.lower(): f for u, f in self.other_units.items()}}
+        for unit in sorted(units, key=len, reverse=True):  # "ms" before "s"
+            if unit and body.endswith(unit):
+                body, factor = body[: -len(unit)], units[unit]
+                break
+        number = _number(body)
+        return [] if number is None else [number * factor * self.scale]
+
+
+@dataclass(frozen=True, slots=True)
+class FNumberForm:
+    """FNumber (f-number x 100): ``f/5.6``; reads ``f/5.6``, ``F5.6`` and ``5.6``."""
+
+    def show(self, value: PtpValue) -> str | None:
+        if not isinstance(value, int) or value <= 0:
+            return None
+        return f"f/{_trim(value / 100, 1 if value % 10 == 0 else 2)}"
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        body = re.sub(r"^f\s*/?\s*", "", text.strip().lower())
+        number = _number(body)
+        return [] if number is None or number <= 0 else [number * 100]
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureTimeForm:
+    """ExposureTime (seconds x 10000): ``1/250``, ``0.6s``, ``2s``. Reads those, ``0.004``
+    and a bare number of seconds (``30``), as gphoto2 shows them."""
+
+    def show(self, value: PtpValue) -> str | None:
+        if not isinstance(value, int) or value <= 0:
+            return None
+        if value < 10000:
+            per_second = 10000 / value
+            whole = round(per_second)
+            if whole >= 2 and abs(whole - per_second) <= 0.05 * per_second:
+                return f"1/{whole}"
+        return f"{_trim(value / 10000, 4)}s"
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        body = text.strip().lower().replace('"', "s")
+        if body.endswith("sec"):
+            body = body[:-3]
+        body = body.rstrip("s ").strip()
+        seconds = _fraction(body)
+        return [] if seconds is None or seconds <= 0 else [seconds * 10000]
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureBiasForm:
+    """ExposureBiasCompensation (stops x 1000): ``+0.7``, ``-1.3``, ``0``; reads those,
+    ``+2/3``, ``-1 1/3`` and ``+1 EV``."""
+
+    def show(self, value: PtpValue) -> str | None:
+        if not isinstance(value, int):
+            return None
+        if value == 0:
+            return "0"
+        stops = _trim(abs(value) / 1000, 1)
+        if stops == "0":  # less than a twentieth of a stop
+            stops = _trim(abs(value) / 1000, 3)
+        return f"{'+' if value > 0 else '-'}{stops}"
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        body = re.sub(r"\s*ev$", "", text.strip().lower())
+        stops = _fraction(body)
+        return [] if stops is None else [stops * 1000]
+
+
+_ISO_DATETIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+
+
+def _iso_datetime(text: str) -> datetime | None:
+    """``2024-05-01``, ``2024-05-01 12:00``, ``2024-05-01T12:00:00.5+02:00``, ``...Z``."""
+    match = _ISO_DATETIME.fullmatch(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, zone = match.groups()
+    tz: timezone | None = None
+    if zone is not None:
+        digits = zone.replace(":", "")
+        if zone.upper() == "Z":
+            tz = timezone.utc
+        else:
+            offset = timedelta(hours=int(digits[1:3]), minutes=int(digits[3:5]))
+            if offset >= timedelta(hours=24) or int(digits[3:5]) >= 60:
+                return None
+            tz = timezone(-offset if digits[0] == "-" else offset)
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            0,
+            tz,
+        )
+    except ValueError:  # month 13, hour 25 ...
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class DateTimeForm:
+    """DateTime (a PTP date-time string): shown ``2024-05-01 12:00:00``; reads ``now``,
+    ISO 8601 (``2024-05-01 12:00``, ``2024-05-01T12:00:00+02:00``) and the PTP form."""
+
+    def show(self, value: PtpValue) -> str | None:
+        if not isinstance(value, str):
+            return None
+        parsed = parse_ptp_datetime(value)
+        if parsed is None:
+            return None
+        text = parsed.strftime("%Y-%m-%d %H:%M:%S")
+        offset = parsed.strftime("%z")
+        return text + (f" {offset[:3]}:{offset[3:]}" if offset else "")
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        body = text.strip()
+        if body.lower() == "now":
+            return [] if now is None else [format_ptp_datetime(now.replace(microsecond=0))]
+        if parse_ptp_datetime(body) is not None:
+            return [body]
+        when = _iso_datetime(body)
+        return [] if when is None else [format_ptp_datetime(when)]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageSizeForm:
+    """ImageSize (``"WxH"``): reads ``1920x1080``, ``1920 X 1080`` and ``1920*1080``."""
+
+    def show(self, value: PtpValue) -> str | None:
+        return value if isinstance(value, str) else None
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        match = re.fullmatch(r"\s*(\d+)\s*[x\u00d7*]\s*(\d+)\s*", text.lower())
+        return [] if match is None else [f"{int(match.group(1))}x{int(match.group(2))}"]
+
+
+# -- the standard tables (ISO 15740 §13.5; gphoto2's short names as aliases) ---------------
+_P = DevicePropCode
+
+STANDARD_FORMS: dict[int, ValueForm] = {
+    _P.BatteryLevel: Units(1, "%", space=False),
+    _P.FunctionalMode: Choices({0: "Standard", 1: "Sleep"}),
+    _P.ImageSize: ImageSizeForm(),
+    _P.WhiteBalance: Choices(
+        {
+            1: "Manual",
+            2: "Automatic",
+            3: "One-push Automatic",
+            4: "Daylight",
+            5: "Fluorescent",
+            6: "Tungsten",
+            7: "Flash",
+        },
+        {"Auto": 2, "AWB": 2, "Incandescent": 6, "One Push": 3},
+    ),
+    _P.FNumber: FNumberForm(),
+    _P.FocalLength: Units(100, "mm"),
+    _P.FocusDistance: Units(1, "mm", {0xFFFF: "infinity"}, {"cm": 10, "m": 1000}),
+    _P.FocusMode: Choices(
+        {1: "Manual", 2: "Automatic", 3: "Automatic Macro"},
+        {"MF": 1, "AF": 2, "Auto": 2, "Macro": 3},
+    ),
+    _P.ExposureMeteringMode: Choices(
+        {1: "Average", 2: "Center-weighted Average", 3: "Multi-spot", 4: "Center-spot"},
+        {"Center Weighted": 2, "Centre Weighted": 2, "Multi Spot": 3, "Center Spot": 4},
+    ),
+    _P.FlashMode: Choices(
+        {
+            1: "Automatic Flash",
+            2: "Flash Off",
+            3: "Fill Flash",
+            4: "Red-eye Automatic",
+            5: "Red-eye Fill",
+            6: "External Sync",
+        },
+        {"Auto": 1, "Off": 2, "Fill": 3, "On": 3},
+    ),
+    _P.ExposureTime: ExposureTimeForm(),
+    _P.ExposureProgramMode: Choices(
+        {
+            1: "Manual",
+            2: "Automatic",
+            3: "Aperture Priority",
+            4: "Shutter Priority",
+            5: "Program Creative",
+            6: "Program Action",
+            7: "Portrait",
+        },
+        {"M": 1, "P": 2, "Program": 2, "A": 3, "Av": 3, "S": 4, "Tv": 4},
+    ),
+    _P.ExposureIndex: Units(1, "", {0xFFFF: "Auto"}, space=False),
+    _P.ExposureBiasCompensation: ExposureBiasForm(),
+    _P.DateTime: DateTimeForm(),
+    _P.CaptureDelay: Units(1, "ms", other_units={"s": 1000}),
+    _P.StillCaptureMode: Choices(
+        {1: "Single Shot", 2: "Burst", 3: "Timelapse"}, {"Normal": 1, "Single": 1}
+    ),
+    _P.DigitalZoom: Units(10, "x", space=False),
+    _P.EffectMode: Choices(
+        {1: "Standard", 2: "Black & White", 3: "Sepia"},
+        {"Color": 1, "Colour": 1, "BW": 2, "Monochrome": 2},
+    ),
+    _P.BurstInterval: Units(1, "ms", other_units={"s": 1000}),
+    _P.TimelapseInterval: Units(1, "ms", other_units={"s": 1000}),
+    _P.FocusMeteringMode: Choices(
+        {1: "Center-spot", 2: "Multi-spot"}, {"Centre-spot": 1, "Center Spot": 1}
+    ),
+}
+
+_VENDOR_FORMS: dict[str, dict[int, ValueForm]] = {}
+
+
+def register_forms(vendor: str, forms: Mapping[int, ValueForm]) -> None:
+    """Add (or replace) ``vendor``'s forms, asked before the standard ones for a camera
+    of that vendor (``vendor`` is the :class:`~ptpkit.proto.vendors.base.Vendor`'s name)."""
+    _VENDOR_FORMS.setdefault(vendor, {}).update(forms)
+
+
+def form_for(code: int, vendor: str | None = None) -> ValueForm | None:
+    """The form of property ``code`` on a camera of ``vendor`` (None: raw numbers only)."""
+    if vendor is not None:
+        found = _VENDOR_FORMS.get(vendor, {}).get(code)
+        if found is not None:
+            return found
+    if code >= 0xD000:  # vendor codes mean nothing without their vendor
+        return None
+    return STANDARD_FORMS.get(code)
+
+
+def _raw_text(value: PtpValue) -> str:
+    if isinstance(value, tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return value if isinstance(value, str) else str(value)
+
+
+def show_value(code: int, value: PtpValue, vendor: str | None = None) -> str:
+    """``value`` of property ``code`` in words (``f/5.6``, ``Daylight``), or as it is."""
+    form = form_for(code, vendor)
+    shown = None if form is None else form.show(value)
+    return _raw_text(value) if shown is None else shown
+
+
+def allowed_in_words(desc: DevicePropDesc, vendor: str | None = None) -> list[str]:
+    """The allowed values in words: each of an enumeration, or one ``min..max`` text."""
+    code, form = desc.device_prop_code, desc.form
+    if isinstance(form, PropEnum):
+        return [show_value(code, v, vendor) for v in form.values]
+    if isinstance(form, PropRange):
+        low = show_value(code, form.minimum_value, vendor)
+        high = show_value(code, form.maximum_value, vendor)
+        step = form.step_size
+        return [f"{low}..{high}" + (f" in steps of {step}" if step not in (0, 1) else "")]
+    return []
+
+
+# -- reading what the user typed --------------------------------------------------------------
+_BITS = {
+    DataType.INT8: (8, True),
+    DataType.UINT8: (8, False),
+    DataType.INT16: (16, True),
+    DataType.UINT16: (16, False),
+    DataType.INT32: (32, True),
+    DataType.UINT32: (32, False),
+    DataType.INT64: (64, True),
+    DataType.UINT64: (64, False),
+    DataType.INT128: (128, True),
+    DataType.UINT128: (128, False),
+}
+
+_CHOICE = re.compile(r"choice\s*:?\s*(\d+)(\s.*)?", re.IGNORECASE | re.DOTALL)
+
+
+def _bounds(data_type: DataType) -> tuple[int, int]:
+    bits, signed = _BITS.get(data_type.element_type, (64, False))
+    if signed:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - 1
+
+
+def _raw_number(text: str) -> int | None:
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        return None
+
+
+def _in_range(value: int, form: PropRange) -> bool:
+    low, high, step = form.minimum_value, form.maximum_value, form.step_size
+    if not (isinstance(low, int) and isinstance(high, int)):
+        return True
+    if not low <= value <= high:
+        return False
+    return not (isinstance(step, int) and step > 0 and (value - low) % step)
+
+
+def _snap(candidate: Candidate, desc: DevicePropDesc) -> int | None:
+    """An allowed raw value for a number: the nearest enumerated value within 5 % (the
+    words are rounded: ``+0.7`` is 667, ``1/4000`` is 2.5), else the number rounded."""
+    form = desc.form
+    if isinstance(form, PropEnum):
+        ints = [v for v in form.values if isinstance(v, int)]
+        if candidate in ints:
+            return int(candidate)
+        if not ints or isinstance(candidate, int):
+            return None
+        best = min(ints, key=lambda v: abs(v - candidate))
+        return best if abs(best - candidate) <= max(0.5, 0.05 * abs(candidate)) else None
+    value = round(candidate)
+    low, high = _bounds(desc.data_type)
+    if not low <= value <= high:
+        bound = low if value < low else high  # words rounded past the type's end
+        if isinstance(candidate, int) or abs(bound - candidate) > 0.05 * abs(candidate):
+            return None
+        value = bound
+    if isinstance(form, PropRange) and not _in_range(value, form):
+        return None
+    return value
+
+
+def _refuse(desc: DevicePropDesc, text: str, vendor: str | None, why: str) -> BadValueError:
+    name = code_name("property", desc.device_prop_code)
+    allowed = allowed_in_words(desc, vendor)
+    message = f"{text!r} {why} {name}"
+    if allowed:
+        message += ": allowed " + ", ".join(allowed)
+    return BadValueError(message, allowed)
+
+
+def parse_value(
+    desc: DevicePropDesc,
+    text: str,
+    *,
+    now: datetime | None = None,
+    vendor: str | None = None,
+) -> PtpValue:
+    """The raw value ``text`` stands for, checked against ``desc`` (see the module
+    docstring); :class:`~ptpkit.errors.BadValueError` when there is none."""
+    code, form = desc.device_prop_code, desc.form
+    words = form_for(code, vendor)
+    choice = _CHOICE.fullmatch(text.strip())
+    if choice is not None and isinstance(form, PropEnum):
+        index = int(choice.group(1))
+        if index >= len(form.values):
+            raise _refuse(desc, text, vendor, f"is past the {len(form.values)} choices of")
+        return form.values[index]
+    if desc.data_type is DataType.STR:
+        return _parse_text(desc, text, now, vendor, words)
+    if desc.data_type.is_array:
+        return _parse_array(desc, text, vendor)
+    if isinstance(form, PropEnum) and words is not None:  # the words of an allowed value
+        key = _norm(text)
+        for value in form.values:
+            shown = words.show(value)
+            if shown is not None and _norm(shown) == key:
+                return value
+    candidates: list[Candidate] = []
+    if words is not None:
+        candidates += [c for c in words.read(text, now) if not isinstance(c, str)]
+    raw = _raw_number(text)
+    if raw is not None:
+        candidates.append(raw)
+    if not candidates:
+        raise _refuse(desc, text, vendor, "is not a value of")
+    for candidate in candidates:
+        snapped = _snap(candidate, desc)
+        if snapped is not None:
+            return snapped
+    raise _refuse(desc, text, vendor, "is not an allowed value of")
+
+
+def _parse_text(
+    desc: DevicePropDesc,
+    text: str,
+    now: datetime | None,
+    vendor: str | None,
+    words: ValueForm | None,
+) -> str:
+    form = desc.form
+    read = [] if words is None else [c for c in words.read(text, now) if isinstance(c, str)]
+    strict = isinstance(words, (DateTimeForm, ImageSizeForm))
+    if strict and not read and not isinstance(form, PropEnum):
+        raise _refuse(desc, text, vendor, "is not a value of")
+    candidates = [*read, text]
+    if isinstance(form, PropEnum):
+        allowed = [v for v in form.values if isinstance(v, str)]
+        for candidate in candidates:
+            for value in allowed:
+                if value == candidate or _norm(value) == _norm(candidate):
+                    return value
+        raise _refuse(desc, text, vendor, "is not an allowed value of")
+    return candidates[0]
+
+
+def _parse_array(desc: DevicePropDesc, text: str, vendor: str | None) -> tuple[int, ...]:
+    parts = [p for p in re.split(r"[,\s]+", text.strip().strip("[]")) if p]
+    values = [_raw_number(p) for p in parts]
+    low, high = _bounds(desc.data_type)
+    if any(v is None or not low <= v <= high for v in values):
+        raise _refuse(desc, text, vendor, "is not a value of")
+    result = tuple(v for v in values if v is not None)
+    if isinstance(desc.form, PropEnum) and result not in desc.form.values:
+        raise _refuse(desc, text, vendor, "is not an allowed value of")
+    return result
+
+
+def describe_choices(desc: DevicePropDesc, vendor: str | None = None) -> Sequence[str]:
+    """gphoto2's way of listing an enumeration: ``Choice: 0 Manual``, one per value."""
+    form = desc.form
+    if not isinstance(form, PropEnum):
+        return []
+    return [
+        f"Choice: {i} {show_value(desc.device_prop_code, v, vendor)}"
+        for i, v in enumerate(form.values)
+    ]
