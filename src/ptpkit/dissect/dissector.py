@@ -1,5 +1,6 @@
 """The dissector: every TCP connection numbered like tshark's ``tcp.stream``, those on the
-PTP/IP port followed as :class:`~ptpkit.dissect.transactions.Connection` s, and
+PTP/IP port (or, with ``port=None``, those that open with a PTP/IP handshake, on any
+port) followed as :class:`~ptpkit.dissect.transactions.Connection` s, and
 :func:`dissect_capture`, which runs it over a capture file."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ptpkit.dissect.network import (
 from ptpkit.dissect.records import DEFAULT_MAX_DATASET_SIZE, DEFAULT_PORT, DissectResult, Record
 from ptpkit.dissect.transactions import Connection
 from ptpkit.errors import CaptureError
+from ptpkit.proto.codes import PacketType
 
 __all__ = ["dissect_capture"]
 
@@ -35,10 +37,35 @@ class _TcpStream:
     isns: dict[tuple[bytes, int], int] = field(default_factory=dict)
     closed: bool = False
     ptp: Connection | None = None
+    #: Searching by handshake: the segments seen before the first 8 bytes of payload
+    #: (then replayed into the connection), and those bytes so far.
+    held: list[tuple[Segment, int, float]] | None = None
+    head: bytes = b""
+
+
+#: How many segments a stream may show before its first 8 bytes of payload.
+_MAX_HELD = 32
+
+
+def _handshake_sender(head: bytes) -> str | None:
+    """Who sent the first packet of a stream, when it is a PTP/IP handshake packet:
+    ``"initiator"`` (Init Command or Init Event Request), ``"responder"`` (an Ack or Init
+    Fail: the capture began after the request), or None (not PTP/IP)."""
+    length = int.from_bytes(head[0:4], "little")
+    kind = int.from_bytes(head[4:8], "little")
+    if kind == PacketType.InitCommandRequest and 30 <= length <= 4096:
+        return "initiator"
+    if kind == PacketType.InitEventRequest and length == 12:
+        return "initiator"
+    if kind == PacketType.InitCommandAck and 30 <= length <= 4096:
+        return "responder"
+    if (kind, length) in ((PacketType.InitEventAck, 8), (PacketType.InitFail, 12)):
+        return "responder"
+    return None
 
 
 class _Dissector:
-    def __init__(self, port: int, max_dataset_size: int) -> None:
+    def __init__(self, port: int | None, max_dataset_size: int) -> None:
         self.port = port
         self.max_dataset_size = max_dataset_size
         self.streams: dict[frozenset[tuple[bytes, int]], _TcpStream] = {}
@@ -55,7 +82,9 @@ class _Dissector:
         if seg is None:
             return
         stream = self._stream(seg)
-        if stream.ptp is not None:
+        if stream.held is not None:
+            self._search(stream, seg, frame)
+        elif stream.ptp is not None:
             stream.ptp.segment(seg, frame.number, frame.time)
         if seg.flags & (TCP_FIN | TCP_RST):
             stream.closed = True
@@ -73,20 +102,46 @@ class _Dissector:
             self.stream_count += 1
             self.streams[key] = stream
             stream.ptp = self._connection(stream.number, seg, syn_only=bool(syn_only))
+            if stream.ptp is None and self.port is None:
+                stream.held = []  # a PTP/IP handshake on any port, maybe
         if seg.flags & TCP_SYN:
             stream.isns.setdefault(seg.src, seg.seq)
         return stream
 
+    def _search(self, stream: _TcpStream, seg: Segment, frame: Frame) -> None:
+        """Hold a stream's segments until its first payload says whether it is PTP/IP."""
+        assert stream.held is not None
+        stream.held.append((seg, frame.number, frame.time))
+        stream.head += seg.payload[: 8 - len(stream.head)]
+        if len(stream.head) < 8:
+            if len(stream.held) > _MAX_HELD:
+                stream.held = None  # never says anything: not followed
+            return
+        held, stream.held = stream.held, None
+        sender = _handshake_sender(stream.head)
+        if sender is None:
+            return
+        initiator, responder = (seg.src, seg.dst) if sender == "initiator" else (seg.dst, seg.src)
+        stream.ptp = self._follow(stream.number, initiator, responder)
+        for old, number, when in held:
+            stream.ptp.segment(old, number, when)
+
     def _connection(self, number: int, seg: Segment, *, syn_only: bool) -> Connection | None:
+        port = DEFAULT_PORT if self.port is None else self.port
         src_port, dst_port = seg.src[1], seg.dst[1]
-        if self.port not in (src_port, dst_port):
+        if port not in (src_port, dst_port):
             return None
-        if dst_port == self.port and (src_port != self.port or syn_only):
+        if dst_port == port and (src_port != port or syn_only):
             initiator, responder = seg.src, seg.dst
-        elif src_port == self.port and dst_port != self.port:
+        elif src_port == port and dst_port != port:
             initiator, responder = seg.dst, seg.src
         else:  # both on the port and no SYN seen: the first sender is the initiator
             initiator, responder = seg.src, seg.dst
+        return self._follow(number, initiator, responder)
+
+    def _follow(
+        self, number: int, initiator: tuple[bytes, int], responder: tuple[bytes, int]
+    ) -> Connection:
         device = self.devices.get(responder)
         if device is None:
             device = self.devices[responder] = Device()
@@ -108,10 +163,12 @@ class _Dissector:
 def dissect_capture(
     source: str | os.PathLike[str] | BinaryIO,
     *,
-    port: int = DEFAULT_PORT,
+    port: int | None = DEFAULT_PORT,
     max_dataset_size: int = DEFAULT_MAX_DATASET_SIZE,
 ) -> DissectResult:
-    """Dissect the PTP/IP traffic on TCP ``port`` in a pcap or pcapng capture.
+    """Dissect the PTP/IP traffic on TCP ``port`` in a pcap or pcapng capture; with
+    ``port=None``, on port 15740 and on every connection, whatever its port, whose first
+    packet is a PTP/IP handshake packet (Init Command/Event Request, Ack or Init Fail).
 
     ``source`` is a path or a binary file object open for reading (and seekable).
     Raises :class:`CaptureError` only when the file cannot be read at all; damage found
@@ -126,7 +183,7 @@ def dissect_capture(
     return _dissect_file(source, port, max_dataset_size)
 
 
-def _dissect_file(raw: BinaryIO, port: int, max_dataset_size: int) -> DissectResult:
+def _dissect_file(raw: BinaryIO, port: int | None, max_dataset_size: int) -> DissectResult:
     capture = CaptureFile(raw)
     dissector = _Dissector(port, max_dataset_size)
     last_time = 0.0
