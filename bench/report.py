@@ -179,7 +179,7 @@ def machine(loop: str, gphoto2: dict[str, str] | None) -> dict[str, Any]:
     except ImportError:
         uv = None
     ptpkit_picks_uvloop = bool(uv) and any(
-        _uses_uvloop(m) for m in ("ptpkit.cli.common", "ptpkit.cli.serve")
+        _uses_uvloop(m) for m in ("ptpkit.cli.base", "ptpkit.cli.common", "ptpkit.cli.serve")
     )
     if loop == "auto":
         client_loop = "uvloop" if uv else "asyncio"

@@ -36,6 +36,7 @@ from ptpkit.proto.datasets import (
 )
 
 __all__ = [
+    "PROPERTY_ALIASES",
     "STANDARD_FORMS",
     "Choices",
     "DateTimeForm",
@@ -45,6 +46,7 @@ __all__ = [
     "ImageSizeForm",
     "Units",
     "ValueForm",
+    "alias_code",
     "allowed_in_words",
     "describe_choices",
     "form_for",
@@ -363,6 +365,33 @@ STANDARD_FORMS: dict[int, ValueForm] = {
         {1: "Center-spot", 2: "Multi-spot"}, {"Centre-spot": 1, "Center Spot": 1}
     ),
 }
+
+#: gphoto2's names of the standard properties (``--get-config f-number``), compared
+#: without case or punctuation.
+PROPERTY_ALIASES: dict[str, int] = {
+    "f-number": _P.FNumber,
+    "aperture": _P.FNumber,
+    "shutterspeed": _P.ExposureTime,
+    "iso": _P.ExposureIndex,
+    "exposurecompensation": _P.ExposureBiasCompensation,
+    "expprogram": _P.ExposureProgramMode,
+    "exposuremetermode": _P.ExposureMeteringMode,
+    "focusmetermode": _P.FocusMeteringMode,
+    "capturemode": _P.StillCaptureMode,
+    "compression": _P.CompressionSetting,
+    "copyright": _P.CopyrightInfo,
+    "battery": _P.BatteryLevel,
+}
+
+
+def alias_code(name: str) -> int | None:
+    """The property a gphoto2 name stands for (``shutterspeed``), or None."""
+    key = re.sub(r"[^0-9a-z]", "", name.lower())
+    for alias, code in PROPERTY_ALIASES.items():
+        if re.sub(r"[^0-9a-z]", "", alias) == key:
+            return code
+    return None
+
 
 _VENDOR_FORMS: dict[str, dict[int, ValueForm]] = {}
 
