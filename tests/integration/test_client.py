@@ -651,7 +651,7 @@ def test_a_failing_get_object_prop_list_falls_back_to_per_object(card: Path):
 
 
 def test_objects_whose_properties_make_no_object_info_are_asked_for_one_by_one():
-    from ptpkit.aio.client import _listed_from_props
+    from ptpkit.aio.listing import _listed_from_props
     from ptpkit.proto.codes import MtpObjectPropCode as P
 
     props: dict[int, Any] = {

@@ -1093,16 +1093,16 @@ async def test_fault_split_and_coalesce(card: Path, faults: Faults) -> None:
 
 @pytest.mark.parametrize(("join", "writes"), [(False, 3), (True, 1), (None, 1)])
 async def test_join_writes(card: Path, join: bool | None, writes: int, monkeypatch: Any) -> None:
-    from ptpkit.aio import server as server_module
+    from ptpkit.aio import responder_io
 
     counted: list[int] = []
-    real_write = server_module._Connection.write
+    real_write = responder_io._Connection.write
 
     def write(self: Any, data: Any) -> None:
         counted.append(len(data))
         real_write(self, data)
 
-    monkeypatch.setattr(server_module._Connection, "write", write)
+    monkeypatch.setattr(responder_io._Connection, "write", write)
     data = (card / "DCIM" / "100TEST" / "IMG_0001.JPG").read_bytes()
     options = {} if join is None else {"join_writes": join}  # None: the default, joined
     async with emulator(card, **options) as server, initiator(server) as client:

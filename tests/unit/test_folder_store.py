@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import pytest
 from PIL import ExifTags, Image
 
-from ptpkit.emulator import folder_store as folder_store_module
+from ptpkit.emulator import store_reading
 from ptpkit.emulator.folder_store import (
     TEMP_PREFIX,
     FolderStore,
@@ -332,7 +332,7 @@ def test_unreadable_file_falls_back_to_the_extension(
         return real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "open", refuse)
-    monkeypatch.setattr(folder_store_module, "probe_image", lambda path: None)
+    monkeypatch.setattr(store_reading, "probe_image", lambda path: None)
     info = store.object_info(handle)
     assert info.object_format == ObjectFormat.EXIF_JPEG
     assert info.image_pix_width == 0

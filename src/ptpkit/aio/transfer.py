@@ -1,4 +1,6 @@
-"""Downloads and uploads on top of :class:`~ptpkit.aio.client.Camera`, streamed.
+"""Downloads and uploads, streamed, and the other changes to the camera's tree (delete,
+mkdir): :class:`Transfers`, the layer of :class:`~ptpkit.aio.client.Camera` above the
+listing.
 
 Downloads go to ``<file>.part`` and are renamed when complete and of the right size. A
 ``.part`` left by an interrupted download (Ctrl-C, a dropped link) is resumed from its
@@ -11,21 +13,30 @@ from __future__ import annotations
 
 import mimetypes
 import os
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ptpkit.proto.codes import ObjectFormat, OperationCode, VendorOperationCode
+from ptpkit.aio.listing import Listing
+from ptpkit.aio.models import CameraObject, ProgressCallback, _strip_storage
+from ptpkit.aio.operations import Operations
+from ptpkit.errors import NotFoundError, TransferError
+from ptpkit.proto.codes import (
+    ROOT,
+    AssociationType,
+    ObjectFormat,
+    OperationCode,
+    VendorOperationCode,
+)
 from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
 
-if TYPE_CHECKING:
-    from ptpkit.aio.client import Camera, CameraObject
-
-__all__ = ["PART_SUFFIX", "ProgressCallback", "download_object", "guess_format", "upload_file"]
-
-#: ``progress(done, total)``: bytes so far (resumed bytes included) and the total, if known.
-ProgressCallback = Callable[[int, "int | None"], object]
+__all__ = [
+    "PART_SUFFIX",
+    "ProgressCallback",
+    "Transfers",
+    "download_object",
+    "guess_format",
+    "upload_file",
+]
 
 #: Suffix of a download in progress.
 PART_SUFFIX = ".part"
@@ -101,14 +112,12 @@ def safe_file_name(name: str) -> str:
     """
     clean = name.replace("/", "_").replace("\\", "_").replace("\x00", "_").strip()
     if clean in ("", ".", ".."):
-        from ptpkit.errors import TransferError
-
         raise TransferError(f"the camera gave an unusable file name: {name!r}")
     return clean
 
 
 async def download_object(
-    camera: Camera,
+    camera: Operations,
     obj: CameraObject,
     dest: Path,
     *,
@@ -116,8 +125,6 @@ async def download_object(
     resume: bool = True,
 ) -> Path:
     """Download ``obj`` to ``dest`` through ``dest.part`` (see the module docstring)."""
-    from ptpkit.aio.client import TransferError
-
     part = dest.with_name(dest.name + PART_SUFFIX)
     size = obj.size
     offset = 0
@@ -169,7 +176,7 @@ async def download_object(
 
 
 async def _resume(
-    camera: Camera, obj: CameraObject, writer: _Writer, can_partial: bool, can_64: bool
+    camera: Operations, obj: CameraObject, writer: _Writer, can_partial: bool, can_64: bool
 ) -> None:
     """Fetch from ``writer.done`` to the end with partial reads."""
     size = obj.size
@@ -190,7 +197,7 @@ async def _resume(
 
 
 async def upload_file(
-    camera: Camera,
+    camera: Operations,
     path: Path,
     storage_id: int,
     parent: int,
@@ -217,3 +224,103 @@ async def upload_file(
     with path.open("rb") as file:
         await camera.send_object(file, size=size, progress=progress)
     return handle
+
+
+class Transfers(Listing):
+    """Download, upload, delete and mkdir, on top of the listing (objects by path)."""
+
+    async def download(
+        self,
+        obj: CameraObject | int | str,
+        destination: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+        resume: bool = True,
+    ) -> Path:
+        """Download an object (a :class:`CameraObject`, handle or path) to a file.
+
+        ``destination`` is a file path or an existing directory (the object's name is
+        used). Data goes to ``<file>.part`` and is renamed on success; an existing
+        ``.part`` is resumed with GetPartialObject (GetPartialObject64 beyond 4 GiB), and
+        the size is checked. ``progress(done, total)`` is called as data arrives.
+        """
+        target = await self._resolve(obj)
+        if target.is_folder:
+            raise NotFoundError(f"{target.path} is a folder, not a file")
+        dest = Path(destination)
+        if dest.is_dir():
+            dest = dest / safe_file_name(target.name)
+        return await download_object(self, target, dest, progress=progress, resume=resume)
+
+    async def upload(
+        self,
+        path: str | os.PathLike[str],
+        folder: CameraObject | str | None = None,
+        *,
+        name: str | None = None,
+        storage: int | str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> CameraObject:
+        """Upload a file, streamed: SendObjectInfo, then SendObject from the file.
+
+        ``folder`` is a folder object or path on the camera (default: the root of the
+        first storage, or of ``storage``)."""
+        if folder is None or folder in ("", "/"):
+            stores = await self._select_storages(storage, None)
+            if not stores:
+                raise NotFoundError("the camera has no storage")
+            storage_id, parent = stores[0].storage_id, ROOT
+            folder_path = f"/{stores[0].name}"
+        else:
+            if isinstance(folder, str):
+                store_name, rel = _strip_storage(folder)
+                if store_name is not None and not rel.strip("/"):
+                    store = (await self._select_storages(store_name, None))[0]
+                    folder_obj = None
+                    storage_id, parent, folder_path = store.storage_id, ROOT, f"/{store.name}"
+                else:
+                    folder_obj = await self.find(folder)
+            else:
+                folder_obj = folder
+            if folder_obj is not None:
+                if not folder_obj.is_folder:
+                    raise NotFoundError(f"{folder_obj.path} is not a folder")
+                storage_id, parent = folder_obj.storage_id, folder_obj.handle
+                folder_path = folder_obj.path
+        handle = await upload_file(
+            self, Path(path), storage_id, parent, name=name, progress=progress
+        )
+        info = await self.get_object_info(handle)
+        return self._make_object(handle, info, f"{folder_path}/{info.filename}")
+
+    async def delete(self, obj: CameraObject | int | str) -> None:
+        """Delete an object (a :class:`CameraObject`, handle or path)."""
+        target = await self._resolve(obj)
+        await self.delete_object(target.handle)
+
+    async def mkdir(self, path: str) -> CameraObject:
+        """Create a folder (and any missing parents) with SendObjectInfo; the folder."""
+        store_name, rel = _strip_storage(path)
+        parts = [p for p in rel.split("/") if p]
+        if not parts:
+            raise ValueError(f"not a folder path: {path!r}")
+        store = (await self._select_storages(store_name, None))[0]
+        parent_obj: CameraObject | None = None
+        for depth in range(len(parts)):
+            found = await self._find_in(store, parts[: depth + 1])
+            if found is None:
+                parent = ROOT if parent_obj is None else parent_obj.handle
+                info = ObjectInfo(
+                    storage_id=store.storage_id,
+                    object_format=ObjectFormat.Association,
+                    association_type=AssociationType.GenericFolder,
+                    parent_object=parent,
+                    filename=parts[depth],
+                )
+                _, _, handle = await self.send_object_info(info, store.storage_id, parent)
+                found = await self._object(handle)
+            elif not found.is_folder:
+                raise NotFoundError(f"{found.path} exists and is not a folder")
+            parent_obj = found
+        assert parent_obj is not None
+        return parent_obj

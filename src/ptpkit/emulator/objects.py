@@ -18,16 +18,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from ptpkit.aio.server import Reply
-from ptpkit.emulator.folder_store import StoreError
+from ptpkit.aio.responder_app import Reply
+from ptpkit.emulator.backend import Storage
+from ptpkit.errors import StoreError
 from ptpkit.proto.buffer import Buffer
 from ptpkit.proto.codes import DataType, MtpObjectPropCode, is_image
 from ptpkit.proto.datasets import ObjectInfo, ObjectProp, push_object_prop
-
-if TYPE_CHECKING:
-    from ptpkit.emulator.camera import Storage
 
 __all__ = ["BASE_PROPS", "IMAGE_PROPS", "ObjectCache", "ObjectFacts", "object_props", "props_for"]
 

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ptpkit.aio.server import InitiatorLink, PtpipServer, ServerOptions
-from ptpkit.emulator.camera import CameraIdentity, EmulatedCamera, Initiator
+from ptpkit.emulator.camera import CameraIdentity, EmulatedCamera
 from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.folder_store import FolderStore
+from ptpkit.emulator.operations import Initiator
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.proto.codes import TID_NONE
 

@@ -1,0 +1,72 @@
+"""How the PTP/IP responder behaves: its transport settings (:class:`ServerOptions`) and
+the misbehaviours it injects on purpose (:class:`FaultPolicy`; :class:`NoFaults` injects
+none, :class:`ptpkit.emulator.faults.Faults` is the emulator's)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+__all__ = ["FaultPolicy", "NoFaults", "ServerOptions"]
+
+
+class FaultPolicy(Protocol):
+    """Transport misbehaviours to inject (:class:`ptpkit.emulator.faults.Faults` is one)."""
+
+    @property
+    def delay(self) -> Mapping[int, float]: ...
+    @property
+    def fail(self) -> Mapping[int, int]: ...
+    @property
+    def init_fail(self) -> int | None: ...
+    @property
+    def withhold_event_ack(self) -> bool: ...
+    @property
+    def probe_interval(self) -> float | None: ...
+    @property
+    def split_writes(self) -> int | None: ...
+    @property
+    def coalesce(self) -> bool: ...
+    def drops(self, operation: int) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NoFaults:
+    """The fault policy that injects nothing."""
+
+    delay: Mapping[int, float] = field(default_factory=dict)
+    fail: Mapping[int, int] = field(default_factory=dict)
+    init_fail: int | None = None
+    withhold_event_ack: bool = False
+    probe_interval: float | None = None
+    split_writes: int | None = None
+    coalesce: bool = False
+
+    def drops(self, operation: int) -> int | None:
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerOptions:
+    """Transport settings of :class:`PtpipServer`."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    allow_guids: frozenset[bytes] | None = None  # others get Init Fail reason 1
+    max_sessions: int | None = None  # the next initiator gets Init Fail reason 2
+    data_chunk_size: int = 1 << 20  # payload bytes per Data packet
+    probe_interval: float | None = None  # probe idle initiators (never drops them)
+    handshake_timeout: float = 10.0
+    faults: FaultPolicy = field(default_factory=NoFaults)
+    use_sendfile: bool = True
+    # What the session queues at once (a small transaction's Start Data, End Data and
+    # Response) in one write. False: one write per packet, slower, but tshark (which reads
+    # only the first PTP/IP packet of a TCP segment) then decodes every packet.
+    join_writes: bool = True
+
+    def __post_init__(self) -> None:
+        if self.data_chunk_size < 1:
+            raise ValueError("data_chunk_size must be at least 1")
+        if self.max_sessions is not None and self.max_sessions < 0:
+            raise ValueError("max_sessions must not be negative")
