@@ -39,7 +39,17 @@ __all__ = [
     "StoreError",
     "TransferError",
     "TransportError",
+    "shorten",
 ]
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters: what a camera names
+    (files, folders, a 2,000-deep path) goes into messages this way."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "\u2026" + text[len(text) - (keep - keep // 2) :]
 
 
 class PtpError(Exception):
@@ -118,7 +128,14 @@ class NotFoundError(PtpError, LookupError):
 
 
 class TransferError(PtpError):
-    """A transfer ended with the wrong number of bytes."""
+    """A transfer ended with the wrong number of bytes, or, of several downloads, some
+    failed: ``failures`` holds ``(object path, error)`` for each."""
+
+    def __init__(
+        self, message: str = "", *, failures: Sequence[tuple[str, BaseException]] = ()
+    ) -> None:
+        self.failures = list(failures)
+        super().__init__(message)
 
 
 class BadValueError(PtpError, ValueError):

@@ -40,6 +40,7 @@ from ptpkit.errors import (
     PtpResponseError,
     TransferError,
     TransportError,
+    shorten,
 )
 
 if TYPE_CHECKING:
@@ -123,15 +124,6 @@ def error_console() -> Console:
     from rich.console import Console
 
     return Console(file=sys.stderr, highlight=False, soft_wrap=True)
-
-
-def shorten(text: str, limit: int = 120) -> str:
-    """``text`` cut in the middle to at most ``limit`` characters (camera-controlled text
-    in messages: names and paths can be absurdly long)."""
-    if len(text) <= limit:
-        return text
-    keep = limit - 1
-    return text[: keep // 2] + "…" + text[len(text) - (keep - keep // 2) :]
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ptpkit.aio.client import Camera, CameraObject
+from ptpkit.aio.download import download_object
 from ptpkit.cli.base import exit_code_for, message_of, shorten
 from ptpkit.cli.hooks import Hook
 from ptpkit.cli.naming import render, safe_relative
@@ -174,7 +175,14 @@ class Downloads:
         if self.options.thumbnails:
             path = await self._thumbnail(obj, placement.path)
         else:
-            path = await self.camera.download(obj, placement.path, progress=progress.update)
+            path = await download_object(
+                self.camera,
+                obj,
+                placement.path,
+                progress=progress.update,
+                existing=None,  # placed above
+                notify=lambda text: progress.note(f"  {text}"),
+            )
         progress.finish_file(label, path.stat().st_size)
         outcome.downloaded.append(path)
         if self.options.hook is not None:

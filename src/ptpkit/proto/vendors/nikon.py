@@ -437,9 +437,7 @@ class NikonEventListEx:
         return cls(tuple(events))
 
     @classmethod
-    def decode_lenient(
-        cls, data: bytes | bytearray | memoryview
-    ) -> tuple[NikonEventListEx, bool]:
+    def decode_lenient(cls, data: bytes | bytearray | memoryview) -> tuple[NikonEventListEx, bool]:
         """As gphoto2: unreadable data is an empty list. Returns ``(list, rejected)``."""
         try:
             return cls.decode(data), False
