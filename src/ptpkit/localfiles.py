@@ -22,7 +22,6 @@ left half-written without a word.
 from __future__ import annotations
 
 import enum
-import hashlib
 import json
 import os
 from collections.abc import Collection
@@ -179,6 +178,8 @@ def part_paths(dest: Path) -> tuple[Path, Path]:
     record = dest.with_name("." + dest.name + ".part.json")
     if len(os.fsencode(record.name)) <= MAX_NAME_BYTES:
         return part, record
+    import hashlib  # here: only long names need it, and it loads OpenSSL
+
     digest = hashlib.sha256(os.fsencode(dest.name)).hexdigest()[:24]
     return dest.with_name(f".ptpkit-{digest}.part"), dest.with_name(f".ptpkit-{digest}.json")
 

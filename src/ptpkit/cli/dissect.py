@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import EXIT_ERROR, EXIT_USAGE
+from ptpkit.cli.base import EXIT_ERROR, EXIT_USAGE
 from ptpkit.dissect import DEFAULT_PORT, CaptureError, DissectResult, Record, dissect_capture
 from ptpkit.proto.codes import InitFailReason, code_name
 

@@ -114,10 +114,11 @@ class _Group(click.Group):
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as exc:
-            hint = ""
-            if exc.ctx is not None:
+            hint = ""  # for click's own complaints about the line, not for ours
+            if exc.ctx is not None and type(exc) is not click.UsageError:
                 hint = f" (see '{exc.ctx.command_path} --help')"
-            _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+            message = exc.format_message()
+            _fail(f"{message.rstrip('.') if hint else message}{hint}", exc.exit_code)
         except click.ClickException as exc:
             _fail(exc.format_message(), exc.exit_code)
         except click.Abort:

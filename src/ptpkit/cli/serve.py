@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import run_loop
+from ptpkit.cli.base import run_loop
 from ptpkit.config import ConfigError, parse_guid
 from ptpkit.emulator.faults import INIT_FAIL_REASONS, CaptureMode, Faults
 from ptpkit.emulator.serve import DEFAULT_PORT, EmulatorServer
@@ -137,8 +137,10 @@ def _faults(
 @click.option("--writable", is_flag=True, help="Allow upload, delete, move, copy and capture.")
 @click.option("--allow-format", is_flag=True, help="Also allow FormatStore (with --writable).")
 @click.option("--name", default="ptpkit camera", show_default=True, help="Friendly name.")
-@click.option("--manufacturer", default="ptpkit", show_default=True)
-@click.option("--model", default="Emulated Camera", show_default=True)
+@click.option(
+    "--manufacturer", default="ptpkit", show_default=True, help="DeviceInfo's Manufacturer."
+)
+@click.option("--model", default="Emulated Camera", show_default=True, help="DeviceInfo's Model.")
 @click.option("--serial", default="", help="Serial number (default: from the GUID).")
 @click.option("--guid", help="The camera's GUID (16 hex bytes; default: random).")
 @click.option(
