@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from clitools import address, emulator_for, invoke, make_card, one_line
 
+import ptpkit.sync
 from ptpkit.cli.base import EXIT_CAMERA, EXIT_USAGE
 from ptpkit.cli.demo import EmulatorThread
 from ptpkit.emulator import Faults
+from ptpkit.errors import BadValueError
 from ptpkit.proto.codes import OperationCode, ResponseCode
 
 
@@ -136,3 +138,17 @@ def test_unknown_property_names(emulator: EmulatorThread):
     result = invoke("config", "nonsense", *address(emulator))
     assert result.exit_code == EXIT_CAMERA
     assert one_line(result.stderr) == "ptpkit: error: no device property named 'nonsense'"
+
+
+def test_the_library_reads_the_same_words(emulator: EmulatorThread):
+    with ptpkit.sync.connect(emulator.host, emulator.port) as camera:
+        camera.set_property("whitebalance", "Daylight")
+        assert camera.get_property("whitebalance") == 4
+        camera.set_property("fnumber", "f/8")
+        assert camera.get_property("fnumber") == 800
+        camera.set_property("fnumber", 560)  # a raw value is sent as it is
+        assert camera.get_property("fnumber") == 560
+        with pytest.raises(BadValueError) as caught:
+            camera.set_property("fnumber", "f/3")
+        assert "allowed f/1.8" in str(caught.value)
+        assert camera.get_property("fnumber") == 560

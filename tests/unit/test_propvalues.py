@@ -17,6 +17,7 @@ from ptpkit.proto.datasets import DevicePropDesc, PropEnum, PropRange, PtpValue
 from ptpkit.proto.propvalues import (
     STANDARD_FORMS,
     Choices,
+    Named,
     allowed_in_words,
     describe_choices,
     form_for,
@@ -324,3 +325,17 @@ def test_a_vendor_table_extends_and_overrides() -> None:
     assert show_value(P.WhiteBalance, 2, "othervendor") == "Automatic"
     prop = desc(0xD109, DataType.UINT8, 8, PropEnum((8,)))
     assert parse_value(prop, "shade", vendor="testvendor") == 8
+
+
+def test_names_from_a_vendor_function_read_back_through_the_allowed_values() -> None:
+    names = {0: "Auto", 0x48: "ISO 100", 0x50: "ISO 200"}
+    register_forms("acme", {0xD103: Named(names.get)})
+    prop = desc(0xD103, DataType.UINT16, 0x48, PropEnum((0, 0x48, 0x50)))
+    assert show_value(0xD103, 0x50, "acme") == "ISO 200"
+    assert show_value(0xD103, 0x99, "acme") == str(0x99)  # no name: the number
+    assert parse_value(prop, "iso 200", vendor="acme") == 0x50
+    assert parse_value(prop, "Auto", vendor="acme") == 0
+    assert parse_value(prop, "0x48", vendor="acme") == 0x48
+    with pytest.raises(BadValueError) as caught:
+        parse_value(prop, "ISO 400", vendor="acme")
+    assert caught.value.allowed == ("Auto", "ISO 100", "ISO 200")

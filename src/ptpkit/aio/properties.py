@@ -1,11 +1,15 @@
-"""Device properties by name or code, with values given as text converted to the
-property's type."""
+"""Device properties by name or code, with values given in words (``"f/5.6"``,
+``"Daylight"``, ``"1/250"``, ``"now"``: :mod:`ptpkit.proto.propvalues`) or as raw values."""
 
 from __future__ import annotations
 
-from ptpkit.aio.models import coerce_value, property_code
+from datetime import datetime
+
+from ptpkit.aio.models import property_code
 from ptpkit.aio.operations import Operations
 from ptpkit.proto.datasets import DevicePropDesc, PtpValue
+from ptpkit.proto.propvalues import parse_value
+from ptpkit.proto.vendors.registry import find_vendor
 
 
 class Properties(Operations):
@@ -27,12 +31,26 @@ class Properties(Operations):
         """A property's current value, by name or code (e.g. ``"batterylevel"``)."""
         return await self.get_device_prop_value(property_code(prop))
 
+    @property
+    def vendor_name(self) -> str | None:
+        """The name of the camera's vendor (for its property words), when ptpkit knows it."""
+        info = self.device_info
+        vendor = find_vendor(info.vendor_extension_id, info.manufacturer)
+        return None if vendor is None else vendor.name
+
     async def set_property(self, prop: str | int, value: PtpValue | str) -> None:
-        """Set a property; text is converted to the property's type (``"0x10"``,
-        ``"1,2,3"`` for arrays)."""
+        """Set a property. Text is read as :func:`~ptpkit.proto.propvalues.parse_value`
+        reads it (words, the raw number, ``"Choice: N"``, ``"now"``; ``"1,2,3"`` for
+        arrays) and checked against the allowed values first: a value the camera does
+        not allow raises :class:`~ptpkit.errors.BadValueError` before anything is sent."""
         code = property_code(prop)
+        if isinstance(value, str):
+            desc = await self.get_device_prop_desc(code)
+            raw = parse_value(desc, value, now=datetime.now(), vendor=self.vendor_name)
+            await self.set_device_prop_value(code, raw, desc.data_type)
+            return
         dt = await self._prop_type(code, None)
-        await self.set_device_prop_value(code, coerce_value(dt, value), dt)
+        await self.set_device_prop_value(code, value, dt)
 
     async def reset_property(self, prop: str | int) -> None:
         await self.reset_device_prop_value(property_code(prop))

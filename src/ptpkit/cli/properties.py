@@ -22,16 +22,13 @@ from ptpkit.proto.propvalues import (
     parse_value,
     show_value,
 )
-from ptpkit.proto.vendors.registry import find_vendor
 
 __all__ = ["config", "property_json", "vendor_of"]
 
 
 def vendor_of(camera: Camera) -> str | None:
     """The name of the camera's vendor dialect, when ptpkit knows one."""
-    info = camera.device_info
-    vendor = find_vendor(info.vendor_extension_id, info.manufacturer)
-    return None if vendor is None else vendor.name
+    return camera.vendor_name
 
 
 def resolve_property(name: str) -> int:
@@ -127,7 +124,7 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
             if not desc.get_set:
                 raise BadValueError(f"{label} is read-only: the camera does not let it be set")
             raw = parse_value(desc, value, now=datetime.now(), vendor=vendor)
-            await camera.set_property(code, raw)
+            await camera.set_device_prop_value(code, raw, desc.data_type)
             desc = await camera.describe_property(code)
         if as_json:
             out.print_json(json.dumps(property_json(desc, vendor)))

@@ -19,7 +19,7 @@ Pure tables and functions: no I/O and no clock (``now`` is passed in).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
@@ -44,6 +44,7 @@ __all__ = [
     "ExposureTimeForm",
     "FNumberForm",
     "ImageSizeForm",
+    "Named",
     "Units",
     "ValueForm",
     "alias_code",
@@ -119,6 +120,21 @@ class Choices:
         found = [code for code, name in self.names.items() if _norm(name) == key]
         found += [code for alias, code in self.aliases.items() if _norm(alias) == key]
         return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """Names given by a function, e.g. a vendor module's ``value_name(code, value)``
+    (``Named(lambda v: nikon_value_name(0xD01C, v))``). They are read back by matching
+    the allowed values' names, which :func:`parse_value` does for every form."""
+
+    name_of: Callable[[PtpValue], str | None]
+
+    def show(self, value: PtpValue) -> str | None:
+        return self.name_of(value)
+
+    def read(self, text: str, now: datetime | None) -> list[Candidate | str]:
+        return []
 
 
 @dataclass(frozen=True, slots=True)
