@@ -51,3 +51,11 @@ def _isolated_config(
 ) -> None:
     """Never let a test read or write the user's real ptpkit config (GUID, name)."""
     monkeypatch.setenv("PTPKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("ptpkit-config")))
+
+
+@pytest.fixture(autouse=True)
+def _no_discovery_on_real_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A camera command run without a host would discover, i.e. send multicast on this
+    machine's networks: tests must not (the discovery tests make their own namespaces
+    and set PTPKIT_DISCOVER_TIMEOUT for the processes they run there)."""
+    monkeypatch.setenv("PTPKIT_DISCOVER_TIMEOUT", "0")

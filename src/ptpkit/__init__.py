@@ -7,7 +7,8 @@ facade, a camera emulator, and the ``ptpkit`` command line.
         for obj in await camera.list_objects(object_format="jpeg"):
             await camera.download(obj, "photos/")
 
-The blocking equivalent is :func:`ptpkit.sync.connect`.
+The blocking equivalent is :func:`ptpkit.sync.connect`. ``await ptpkit.discover()``
+lists the cameras on the local network (``async for`` gives each as it answers).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
         TransferError,
         connect,
     )
+    from ptpkit.discovery import FoundCamera, discover
     from ptpkit.proto.codes import (
         DevicePropCode,
         EventCode,
@@ -76,6 +78,8 @@ _LAZY_NAMES: dict[str, str] = {
     **dict.fromkeys(
         ("DeviceInfo", "DevicePropDesc", "ObjectInfo", "StorageInfo"), "ptpkit.proto.datasets"
     ),
+    # ptpkit.discovery: asyncio and zeroconf
+    **dict.fromkeys(("FoundCamera", "discover"), "ptpkit.discovery"),
 }
 
 
@@ -107,6 +111,7 @@ __all__ = [
     "EventCode",
     "EventStream",
     "EventsDropped",
+    "FoundCamera",
     "InitFailError",
     "NotFoundError",
     "ObjectFormat",
@@ -124,4 +129,5 @@ __all__ = [
     "TransportError",
     "__version__",
     "connect",
+    "discover",
 ]

@@ -21,8 +21,10 @@ of the client is importable from here.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Generator
 from types import TracebackType
+from typing import Any, Literal
 
 from ptpkit.aio.capture import Capture
 from ptpkit.aio.connection import DEFAULT_PORT
@@ -41,7 +43,16 @@ from ptpkit.aio.models import (
 )
 from ptpkit.aio.properties import Properties
 from ptpkit.aio.transfer import Transfers
-from ptpkit.errors import NotFoundError, PtpError, TransferError
+from ptpkit.dialects import AUTO, Dialect, choose_dialect, dialect_class
+from ptpkit.dialects.generic import GenericDialect
+from ptpkit.errors import (
+    ConnectionLost,
+    NotFoundError,
+    PtpError,
+    PtpResponseError,
+    PtpTimeoutError,
+    TransferError,
+)
 
 __all__ = [
     "DEFAULT_PORT",
@@ -62,6 +73,13 @@ __all__ = [
     "property_code",
 ]
 
+_log = logging.getLogger("ptpkit.client")
+
+#: How long a dialect's start (after OpenSession) and stop (before CloseSession) may take.
+_DIALECT_TIMEOUT = 10.0
+#: A failing poll is retried after the poll interval times this, doubling, at most 50.
+_POLL_BACKOFF_MAX = 50
+
 
 # -- the camera -------------------------------------------------------------------------
 class Camera(Capture, Properties, Transfers):
@@ -70,10 +88,34 @@ class Camera(Capture, Properties, Transfers):
     Every standard PTP operation has a typed method (``get_object_info`` returns an
     :class:`ObjectInfo`, and so on); the helpers above them list, download, upload,
     capture and handle device properties by name. A non-OK response raises
-    :class:`~ptpkit.errors.PtpResponseError`.
+    :class:`~ptpkit.errors.PtpResponseError`. What differs per camera family (what runs
+    after OpenSession, where events come from, capture, vendor properties) is the
+    camera's :attr:`dialect` (:mod:`ptpkit.dialects`).
     """
 
-    # -- opening the session (a vendor's extra steps after OpenSession go here) ----------
+    def __init__(
+        self,
+        host: str,
+        port: int = DEFAULT_PORT,
+        *,
+        dialect: str | type[Dialect] = AUTO,
+        session_id: int | Literal["connection"] = 1,
+        retry_session_id: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(
+            host, port, session_id=1 if session_id == "connection" else session_id, **options
+        )
+        self._options = dict(options, dialect=dialect, retry_session_id=retry_session_id)
+        self._dialect_choice = dialect
+        self._session_choice = session_id
+        self._retry_session_id = retry_session_id
+        self._session_lost = False  # the camera dropped the link on our OpenSession
+        self.dialect = GenericDialect(self)
+        self._poller: asyncio.Task[None] | None = None
+        self._poll_wake = asyncio.Event()
+
+    # -- opening the session, then the dialect's start ------------------------------------
     async def _open(self) -> Camera:
         loop = asyncio.get_running_loop()
         self._loop = loop
@@ -81,21 +123,121 @@ class Camera(Capture, Properties, Transfers):
         try:
             await self._handshake(loop)
             if self._want_session:
-                await self.open_session(self.session_id)
+                await self._open_session()
             self.device_info = await self.get_device_info()
+            self.dialect = choose_dialect(self.device_info, self._dialect_choice)(self)
+            _log.debug("dialect: %s", self.dialect.name)
+            try:
+                await asyncio.wait_for(self.dialect.start(), _DIALECT_TIMEOUT)
+            except asyncio.TimeoutError:
+                raise PtpTimeoutError(
+                    f"the {self.dialect.name} dialect's start took over {_DIALECT_TIMEOUT:g} s"
+                ) from None
         except BaseException:
             self._shutdown(None)
             await self._wait_closed()
             raise
+        self._listeners_changed()  # someone may already listen
         return self
+
+    async def _open_session(self) -> None:
+        """OpenSession with the chosen session id; when the camera refuses session id 1,
+        once more with the Init Command Ack's connection number (the Nikon habit)."""
+        number = self.connection_number
+        if self._session_choice == "connection":
+            await self.open_session(number or 1)
+            return
+        wanted = self._session_choice
+        retry = self._retry_session_id and number not in (None, 0, wanted)
+        try:
+            await self.open_session(wanted)
+        except PtpResponseError:
+            if not retry or number is None:
+                raise
+            _log.info("OpenSession(%d) refused: retrying with connection number %d", wanted, number)
+            await self.open_session(number)
+        except ConnectionLost:
+            self._session_lost = retry
+            raise
+
+    def _session_retry(self) -> Camera | None:
+        """A new camera that opens its session with the connection number, when this one
+        lost its link on OpenSession (a Nikon D5300 closes it when the session id is not
+        its connection number); None otherwise."""
+        if not self._session_lost:
+            return None
+        options = dict(self._options)
+        options["session_id"] = "connection"
+        return Camera(self.host, self.port, **options)
+
+    # -- events polled by the dialect -----------------------------------------------------
+    def _listeners_changed(self) -> None:
+        if not self._listening:
+            self._poll_wake.set()  # the poller ends at once instead of after its sleep
+            return
+        if (
+            self._poller is None
+            and self.dialect.polls_events
+            and self._loop is not None
+            and not self._closing
+            and not self._closed
+            and self._session.is_ready
+        ):
+            self._poller = self._loop.create_task(self._poll_loop())
+
+    async def _poll_loop(self) -> None:
+        """Poll the dialect's vendor GetEvent while anyone listens, feeding the same
+        streams as the event channel. Polls are ordinary transactions: the command lock
+        is free between them."""
+        dialect = self.dialect
+        failures = 0
+        try:
+            while self._listening and not self._closed and self._failure is None:
+                try:
+                    found = await dialect.poll_events()
+                    failures = 0
+                except PtpResponseError as exc:
+                    failures += 1
+                    found = []
+                    _log.debug("event poll failed: %s", exc)
+                except PtpError:
+                    return  # the link failed: the streams end with it
+                for event in found:
+                    self._on_camera_event(event)
+                pause = dialect.poll_interval * min(1 << failures, _POLL_BACKOFF_MAX)
+                self._poll_wake.clear()
+                if not self._listening:
+                    break
+                try:
+                    await asyncio.wait_for(self._poll_wake.wait(), pause)
+                except asyncio.TimeoutError:
+                    pass
+        finally:
+            self._poller = None
+
+    async def _stop_polling(self) -> None:
+        poller = self._poller
+        if poller is None:
+            return
+        self._poll_wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(poller), self.cancel_timeout)
+        except (asyncio.TimeoutError, PtpError):
+            poller.cancel()
 
     # -- closing ----------------------------------------------------------------------
     async def close(self) -> None:
-        """Close the PTP session (CloseSession) and both connections."""
+        """End the dialect's work (its stop step), close the PTP session
+        (CloseSession) and both connections."""
         if self._closed:
             return
         self._closed = True
+        await self._stop_polling()
         if self._failure is None and self._session.is_ready and self._session.session_open:
+            try:
+                await asyncio.wait_for(self.dialect.stop(), _DIALECT_TIMEOUT)
+            except (PtpError, asyncio.TimeoutError) as exc:
+                _log.debug("the %s dialect's stop failed: %s", self.dialect.name, exc)
             try:
                 await asyncio.wait_for(self.close_session(), self.cancel_timeout)
             except (PtpError, asyncio.TimeoutError):
@@ -124,11 +266,26 @@ class _Connection:
     def __init__(self, camera: Camera) -> None:
         self._camera = camera
 
+    async def _open(self) -> Camera:
+        camera = self._camera
+        try:
+            return await camera._open()
+        except ConnectionLost:
+            retry = camera._session_retry()
+            if retry is None:
+                raise
+            _log.info(
+                "the camera dropped the link on OpenSession: reconnecting, with the "
+                "connection number as the session id"
+            )
+            self._camera = retry
+            return await retry._open()
+
     def __await__(self) -> Generator[object, None, Camera]:
-        return self._camera._open().__await__()
+        return self._open().__await__()
 
     async def __aenter__(self) -> Camera:
-        return await self._camera._open()
+        return await self._open()
 
     async def __aexit__(
         self,
@@ -153,8 +310,10 @@ def connect(
     connect_timeout: float = 10.0,
     cancel_timeout: float = 10.0,
     event_queue_size: int = 1000,
-    session_id: int = 1,
+    session_id: int | Literal["connection"] = 1,
     open_session: bool = True,
+    dialect: str | type[Dialect] = AUTO,
+    retry_session_id: bool = True,
 ) -> _Connection:
     """Connect to a PTP/IP camera and open a PTP session.
 
@@ -164,9 +323,21 @@ def connect(
     ``guid``/``name`` default to the user's stored identity (:mod:`ptpkit.config`).
     ``handshake_timeout`` is generous because a camera pairing for the first time asks its
     owner to confirm. ``probe_interval`` keeps an idle link alive (None: never probe);
-    ``event_queue_size`` bounds each event stream. Raises :class:`ConnectError`,
-    :class:`InitFailError` (with the reason in words) or :class:`PtpTimeoutError`.
+    ``event_queue_size`` bounds each event stream.
+
+    ``dialect`` is how the camera's vendor is spoken (:mod:`ptpkit.dialects`):
+    ``"auto"`` chooses from DeviceInfo as gphoto2 does; a name (``"generic"``,
+    ``"nikon"``...) or a :class:`~ptpkit.dialects.base.Dialect` subclass of one's own
+    forces one. ``session_id`` is OpenSession's SessionID, or
+    ``"connection"``: the connection number of the camera's Init Command Ack, which some
+    Nikons (a D5300) want, closing the link otherwise. With ``retry_session_id`` a
+    refused OpenSession, or a link dropped on it, is retried once that way.
+
+    Raises :class:`ConnectError`, :class:`InitFailError` (with the reason in words),
+    :class:`PtpTimeoutError`, or ValueError for an unknown dialect.
     """
+    if isinstance(dialect, str) and dialect.strip().lower() != AUTO:
+        dialect_class(dialect)  # an unknown name fails here, before connecting
     camera = Camera(
         host,
         port,
@@ -182,5 +353,7 @@ def connect(
         event_queue_size=event_queue_size,
         session_id=session_id,
         open_session=open_session,
+        dialect=dialect,
+        retry_session_id=retry_session_id,
     )
     return _Connection(camera)

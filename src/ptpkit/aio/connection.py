@@ -24,7 +24,7 @@ import asyncio
 import logging
 import socket
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
 from ptpkit.aio.events import EventStream
@@ -59,6 +59,9 @@ from ptpkit.proto.events import (
 )
 from ptpkit.proto.initiator import InitiatorSession
 from ptpkit.proto.state import TransactionState
+
+if TYPE_CHECKING:
+    from ptpkit.dialects.base import Dialect
 
 _log = logging.getLogger("ptpkit.client")
 _DATA_IN = TransactionState.DATA_IN
@@ -179,6 +182,9 @@ class Connection:
         self._prop_types: dict[int, DataType] = {}
         #: The camera's DeviceInfo, read right after the session opened.
         self.device_info = DeviceInfo()
+        #: How this camera's vendor is spoken (:mod:`ptpkit.dialects`): set by the
+        #: client once DeviceInfo is read (the generic dialect until then).
+        self.dialect: Dialect
         #: What the camera said about itself in its Init Command Ack.
         self.camera_name = ""
         self.camera_guid = b""
@@ -364,10 +370,18 @@ class Connection:
                 txn.progress(0, event.total_length)
 
     def _on_event_received(self, event: EventReceived) -> None:
+        dialect = self.dialect
         camera_event = CameraEvent(
-            code_enum("event", event.code), event.transaction_id, event.params
+            code_enum("event", event.code),
+            event.transaction_id,
+            event.params,
+            "channel",
+            dialect.vendor,
         )
-        self._on_camera_event(camera_event)
+        if dialect.accepts_channel_event(camera_event):
+            self._on_camera_event(camera_event)
+        elif _log.isEnabledFor(logging.DEBUG):
+            _log.debug("event %s from the event channel ignored (the dialect polls)", camera_event)
 
     def _on_probe_answered(self, event: ProbeAnswered) -> None:
         waiters, self._probe_waiters = self._probe_waiters, []
@@ -470,6 +484,7 @@ class Connection:
     def _subscribe(self, maxsize: int | None = None) -> EventStream:
         stream = EventStream(self, maxsize or self.event_queue_size)
         self._streams.append(stream)
+        self._listeners_changed()
         return stream
 
     def _unsubscribe(self, stream: EventStream) -> None:
@@ -477,6 +492,17 @@ class Connection:
             self._streams.remove(stream)
         if stream is self._backlog:
             self._backlog = None
+        self._listeners_changed()
+
+    @property
+    def _listening(self) -> bool:
+        """Whether anyone waits for events: a stream other than the backlog kept since
+        the connection opened (an ``events()`` reader, a capture, ``sync --watch``)."""
+        backlog = self._backlog
+        return any(stream is not backlog for stream in self._streams)
+
+    def _listeners_changed(self) -> None:
+        """A stream was opened or closed (the camera starts or stops polling here)."""
 
     def _on_camera_event(self, event: CameraEvent) -> None:
         if event.code in _INVALIDATING_EVENTS:
@@ -498,6 +524,7 @@ class Connection:
         backlog = self._backlog
         if backlog is not None and maxsize is None:
             self._backlog = None
+            self._listeners_changed()
             return backlog
         return self._subscribe(maxsize)
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, Union
+from typing import Literal, Protocol, Union
 
 from ptpkit.errors import NotFoundError
 from ptpkit.proto.codes import DataType, DevicePropCode, MtpDevicePropCode, ObjectFormat, code_name
 from ptpkit.proto.datasets import ObjectInfo, PtpValue, StorageInfo
+from ptpkit.proto.vendors.base import Vendor, vendor_code_name
 
 #: ``progress(done, total)``: bytes so far (resumed bytes included) and the total, if known.
 ProgressCallback = Callable[[int, "int | None"], object]
@@ -36,17 +37,29 @@ class Response:
         return code_name("response", self.code)
 
 
+#: Where an event came from: the PTP/IP event channel, or polling a vendor operation
+#: (Nikon GetEvent, Canon EOS GetEvent, ...) on the command channel.
+EventSource = Literal["channel", "poll"]
+
+
 @dataclass(frozen=True, slots=True)
 class CameraEvent:
-    """A PTP event from the camera; ``code`` is an :class:`EventCode` when known."""
+    """A PTP event from the camera; ``code`` is an :class:`EventCode` when known.
+
+    ``source`` says how it arrived: ``"channel"`` (the PTP/IP event connection) or
+    ``"poll"`` (the dialect polled a vendor operation for it). ``vendor`` names vendor
+    event codes (``ObjectAddedInSDRAM`` rather than ``0xC101``).
+    """
 
     code: int
     transaction_id: int
     params: tuple[int, ...]
+    source: EventSource = "channel"
+    vendor: Vendor | None = field(default=None, compare=False, repr=False)
 
     @property
     def name(self) -> str:
-        return code_name("event", self.code)
+        return vendor_code_name(self.vendor, "event", self.code)
 
 
 @dataclass(frozen=True, slots=True)

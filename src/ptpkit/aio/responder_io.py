@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from typing import BinaryIO, Protocol, cast
 
 from ptpkit.aio.responder_app import FileRegion
-from ptpkit.aio.server_options import FaultPolicy, ServerOptions
+from ptpkit.aio.responder_quirks import WholePacketReads, packet_writes
+from ptpkit.aio.server_options import FaultPolicy, Quirk, ServerOptions
 from ptpkit.aio.sockets import WATCH_ERRORS, wait_writable
 from ptpkit.errors import ConnectionLost, DecodeError
 from ptpkit.proto.events import Channel, OperationRequested
@@ -99,7 +100,11 @@ class _Connection(asyncio.BufferedProtocol):
         self._paused = False
         self._waiters: list[asyncio.Future[None]] = []
         self._identify_timer: asyncio.TimerHandle | None = None
-        self.split = server.options.faults.split_writes
+        faults = server.options.faults
+        self.split = faults.split_writes
+        self.nagle = faults.has(Quirk.NAGLE)
+        # Quirk.ONE_RECV_PER_PACKET: a small packet cut across reads closes the connection.
+        self.reads = WholePacketReads() if faults.has(Quirk.ONE_RECV_PER_PACKET) else None
 
     # asyncio.Protocol
     def connection_made(self, base: asyncio.BaseTransport) -> None:
@@ -109,7 +114,8 @@ class _Connection(asyncio.BufferedProtocol):
         sock = transport.get_extra_info("socket")
         if sock is not None:
             for level, opt, value in (
-                (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1),
+                # Quirk.NAGLE: asyncio switches Nagle's algorithm off; a camera may not.
+                (socket.IPPROTO_TCP, socket.TCP_NODELAY, 0 if self.nagle else 1),
                 (socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER),
                 (socket.SOL_SOCKET, socket.SO_RCVBUF, _SOCKET_BUFFER),
             ):
@@ -125,6 +131,13 @@ class _Connection(asyncio.BufferedProtocol):
         return self.server._recv_view
 
     def buffer_updated(self, nbytes: int) -> None:
+        reads = self.reads
+        if reads is not None:
+            view = self.server._recv_view
+            if not reads.feed(view[:nbytes], full=nbytes == len(view)):
+                log.info("quirk: a packet did not arrive in one read, closing the connection")
+                self.close(abort=True)
+                return
         link = self.link
         if link is not None:
             link.received(self.channel, self.server._recv_view[:nbytes])
@@ -250,6 +263,7 @@ class LinkOutput:
         if limit is not None and limit == 0:
             raise _Closed
         chunk = self.options.data_chunk_size
+        join = -1 if self.cmd.nagle else _ONE_WRITE  # Quirk.NAGLE: never joined
         sent = 0
         view = memoryview(data) if isinstance(data, bytes) else None
         while sent < total:
@@ -264,14 +278,14 @@ class LinkOutput:
             self._cmd_busy = True
             try:
                 if view is not None:
-                    if cut <= _ONE_WRITE:  # header and payload in one TCP segment
+                    if cut <= join:  # header and payload in one TCP segment
                         self.cmd.write(header + view[sent : sent + cut])
                     else:
                         self.cmd.write(header)
                         self.cmd.write(view[sent : sent + cut])
                 else:
                     assert isinstance(data, FileRegion)
-                    if cut <= _ONE_WRITE:
+                    if cut <= join:
                         self.cmd.write(header + _read_exactly(data.file, data.offset + sent, cut))
                     else:
                         self.cmd.write(header)
@@ -416,7 +430,9 @@ class LinkOutput:
         out = self.session.data_to_send()
         if not out:
             return
-        if len(out) > 1 and (self.options.join_writes or self.faults.coalesce):
+        if self.cmd.nagle:  # Quirk.NAGLE: one write per packet, data headers apart
+            out = [(channel, piece) for channel, data in out for piece in packet_writes(data)]
+        elif len(out) > 1 and (self.options.join_writes or self.faults.coalesce):
             self._write_coalesced(out)
             return
         for channel, data in out:

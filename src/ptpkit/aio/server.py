@@ -43,7 +43,7 @@ from typing import Generic
 from ptpkit.aio.responder_app import DataSink, FileRegion, InitiatorLink, Reply, ResponderApp, S
 from ptpkit.aio.responder_io import _Connection
 from ptpkit.aio.server_link import _Link
-from ptpkit.aio.server_options import FaultPolicy, NoFaults, ServerOptions
+from ptpkit.aio.server_options import FaultPolicy, NoFaults, Quirk, ServerOptions
 from ptpkit.proto.codes import TID_NONE, InitFailReason
 from ptpkit.proto.events import Channel
 from ptpkit.proto.packets import InitCommandRequest, InitEventRequest, InitFail, Packet
@@ -56,6 +56,7 @@ __all__ = [
     "InitiatorLink",
     "NoFaults",
     "PtpipServer",
+    "Quirk",
     "Reply",
     "ResponderApp",
     "ServerOptions",
@@ -64,6 +65,8 @@ __all__ = [
 #: One receive buffer for every connection of a server: each read is consumed before the
 #: loop makes the next one (the session borrows it; sinks that keep data get copies).
 _RECV_BUFFER = 1 << 20
+#: Zero bytes after the Init Command Ack's protocol version with Quirk.PADDED_INIT_ACK.
+INIT_ACK_PADDING = 8
 
 log = logging.getLogger("ptpkit.server")
 
@@ -139,7 +142,8 @@ class PtpipServer(Generic[S]):
         if isinstance(packet, InitCommandRequest):
             number = self._next_number
             self._next_number = number + 1 if number < 0xFFFFFFFF else 1
-            probe_interval = self.options.probe_interval or self.options.faults.probe_interval
+            faults = self.options.faults
+            probe_interval = self.options.probe_interval or faults.probe_interval
             session = ResponderSession(
                 number,
                 self.app.guid,
@@ -149,6 +153,10 @@ class PtpipServer(Generic[S]):
                 probe_interval=probe_interval,
                 # an unanswered probe is only noted (never fatal); probe again soon
                 probe_timeout=min(10.0, probe_interval) if probe_interval else 10.0,
+                answer_probes=not faults.has(Quirk.NO_PROBE_ANSWERS),
+                own_transaction_ids=faults.has(Quirk.OWN_TRANSACTION_IDS),
+                response_params=not faults.has(Quirk.NO_RESPONSE_PARAMS),
+                init_ack_padding=INIT_ACK_PADDING if faults.has(Quirk.PADDED_INIT_ACK) else 0,
             )
             link = _Link(self, number, session, conn)
             self._links[number] = link

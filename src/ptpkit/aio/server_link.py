@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import Coroutine
 from typing import Any, Generic, Protocol, cast
 
@@ -22,6 +23,7 @@ from ptpkit.aio.responder_app import (
     S,
 )
 from ptpkit.aio.responder_io import LinkOutput, ServerHost, _Closed, _Connection
+from ptpkit.aio.server_options import Quirk
 from ptpkit.errors import ConnectionLost, RemoteProtocolError
 from ptpkit.proto.codes import TID_NONE, InitFailReason, ResponseCode
 from ptpkit.proto.events import (
@@ -106,6 +108,8 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
         self._tasks: set[asyncio.Task[None]] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at = 0.0
+        self._drop_timer: asyncio.TimerHandle | None = None  # Faults.random_drops
+        self._no_events = self.faults.has(Quirk.NO_EVENTS)
         self._cmd_busy = False
         self._held = []
         self._region: FileRegion | None = None  # the file of a data-in phase under way
@@ -166,6 +170,11 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
                 self.session.accept_event_channel(self.loop.time())
         elif isinstance(event, HandshakeCompleted):
             self.state = self.server.app.connect(self)
+            mean = self.faults.random_drops
+            if mean is not None:
+                self._drop_timer = self.loop.call_later(
+                    random.expovariate(1.0 / mean), self._random_drop
+                )
             log.info(
                 "connection %d: initiator %r (GUID %s) connected",
                 self.connection_number,
@@ -365,7 +374,7 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
     def send_event(
         self, code: int, params: tuple[int, ...] = (), transaction_id: int = TID_NONE
     ) -> None:
-        if self.closed or not self.session.is_ready or self.evt is None:
+        if self.closed or not self.session.is_ready or self.evt is None or self._no_events:
             return
         self.session.send_event(code, tuple(params), transaction_id)
         self.flush()
@@ -406,6 +415,11 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
         self._pump()
 
     # -- teardown -------------------------------------------------------------------------
+    def _random_drop(self) -> None:
+        self._drop_timer = None
+        log.info("connection %d: fault: dropping at a random moment", self.connection_number)
+        self.close(abort=True)
+
     def close(self, *, graceful: bool = False, abort: bool = False) -> None:
         """End the session: both connections, timers, tasks, the application's state."""
         if self.closed:
@@ -415,6 +429,9 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+        if self._drop_timer is not None:
+            self._drop_timer.cancel()
+            self._drop_timer = None
         if self._sink is not None:
             sink, self._sink = self._sink, None
             sink.abort()

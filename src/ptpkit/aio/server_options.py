@@ -1,14 +1,38 @@
 """How the PTP/IP responder behaves: its transport settings (:class:`ServerOptions`) and
 the misbehaviours it injects on purpose (:class:`FaultPolicy`; :class:`NoFaults` injects
-none, :class:`ptpkit.emulator.faults.Faults` is the emulator's)."""
+none, :class:`ptpkit.emulator.faults.Faults` is the emulator's), among them real cameras'
+habits (:class:`Quirk`)."""
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["FaultPolicy", "NoFaults", "ServerOptions"]
+__all__ = ["FaultPolicy", "NoFaults", "Quirk", "ServerOptions"]
+
+
+class Quirk(str, enum.Enum):
+    """A habit of real cameras that initiators must cope with (``ptpkit serve --quirk``)."""
+
+    #: Probe Requests are never answered (many responders, and gphoto2 as an initiator).
+    NO_PROBE_ANSWERS = "no-probe-answers"
+    #: No TCP_NODELAY, and every packet its own write (a Data packet's header apart from
+    #: its payload): an initiator that delays its ACKs waits ~40 ms per transaction.
+    NAGLE = "nagle"
+    #: Operation Responses carry no parameters (GetNumObjects, SendObjectInfo, CopyObject).
+    NO_RESPONSE_PARAMS = "no-response-params"
+    #: Answers (Start Data, Data, End Data, Response) under the responder's own
+    #: transaction counter, not the request's id.
+    OWN_TRANSACTION_IDS = "own-transaction-ids"
+    #: Each small packet is read with one recv: a packet of up to 32 KiB (of a data phase
+    #: of up to 32 KiB) whose bytes do not arrive in one read closes the connection.
+    ONE_RECV_PER_PACKET = "one-recv-per-packet"
+    #: Nothing is sent on the event connection (captures are stored, not announced).
+    NO_EVENTS = "no-events"
+    #: The Init Command Ack has zero padding after its protocol version.
+    PADDED_INIT_ACK = "padded-init-ack"
 
 
 class FaultPolicy(Protocol):
@@ -28,7 +52,10 @@ class FaultPolicy(Protocol):
     def split_writes(self) -> int | None: ...
     @property
     def coalesce(self) -> bool: ...
+    @property
+    def random_drops(self) -> float | None: ...
     def drops(self, operation: int) -> int | None: ...
+    def has(self, quirk: Quirk) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +69,13 @@ class NoFaults:
     probe_interval: float | None = None
     split_writes: int | None = None
     coalesce: bool = False
+    random_drops: float | None = None
 
     def drops(self, operation: int) -> int | None:
         return None
+
+    def has(self, quirk: Quirk) -> bool:
+        return False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,7 +27,7 @@ from ptpkit.aio.listing import Listing
 from ptpkit.aio.models import CameraObject, ProgressCallback, _strip_storage
 from ptpkit.aio.operations import Operations
 from ptpkit.errors import NotFoundError, PtpError, TransferError, TransportError, shorten
-from ptpkit.localfiles import Existing
+from ptpkit.localfiles import Existing, is_same_file
 from ptpkit.proto.codes import ROOT, AssociationType, ObjectFormat
 from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
 
@@ -172,14 +172,8 @@ class Transfers(Listing):
             if target.is_folder:
                 raise NotFoundError(f"{shorten(target.path)} is a folder, not a file")
             dest = destination_for(target, destination)
-            return await download_object(
-                self,
-                target,
-                dest,
-                progress=progress,
-                resume=resume,
-                existing=policy,
-                notify=notify,
+            return await self._fetch(
+                target, dest, progress, resume=resume, existing=policy, notify=notify
             )
         paths: list[Path] = []
         failures: list[tuple[str, BaseException]] = []
@@ -193,14 +187,8 @@ class Transfers(Listing):
                 mode = policy
                 if dest in given:  # another object of this call went there: keep both
                     mode = Existing.KEEP_BOTH
-                path = await download_object(
-                    self,
-                    target,
-                    dest,
-                    progress=progress,
-                    resume=resume,
-                    existing=mode,
-                    notify=notify,
+                path = await self._fetch(
+                    target, dest, progress, resume=resume, existing=mode, notify=notify
                 )
             except TransportError:
                 raise
@@ -218,6 +206,23 @@ class Transfers(Listing):
                 failures=failures,
             )
         return paths
+
+    async def _fetch(
+        self,
+        target: CameraObject,
+        dest: Path,
+        progress: ProgressCallback | None,
+        *,
+        resume: bool,
+        existing: Existing,
+        notify: Notify | None,
+    ) -> Path:
+        path = await download_object(
+            self, target, dest, progress=progress, resume=resume, existing=existing, notify=notify
+        )
+        if is_same_file(path, target.size, target.modified):  # the object is here now
+            await self.dialect.after_download(target)  # e.g. free a capture held in memory
+        return path
 
     async def upload(
         self,

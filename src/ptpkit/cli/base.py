@@ -100,6 +100,7 @@ class Settings:
     """Group-level options, kept in the click context."""
 
     debug: bool = False
+    dialect: str = "auto"
 
 
 def settings() -> Settings:

@@ -66,6 +66,7 @@ class CameraOptions:
     guid: str | None
     name: str | None
     timeout: float
+    dialect: str = "auto"
 
     @property
     def address(self) -> str:
@@ -78,13 +79,15 @@ class CameraOptions:
             guid=self.guid,
             name=self.name,
             handshake_timeout=self.timeout,
+            dialect=self.dialect,
             **extra,
         )
 
 
 def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout; the
-    command receives them as ``cam: CameraOptions``."""
+    """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout,
+    --discover-timeout; the command receives them as ``cam: CameraOptions``. Without a
+    host, the one camera that discovery finds is used."""
 
     @click.option(
         "--host",
@@ -123,6 +126,14 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         show_default=True,
         help="Seconds to wait for the camera to accept (first pairing needs the owner).",
     )
+    @click.option(
+        "--discover-timeout",
+        envvar="PTPKIT_DISCOVER_TIMEOUT",
+        type=click.FloatRange(min=0),
+        default=2.0,
+        show_default=True,
+        help="Without -H: look this long for the one camera on the network (0 = don't).",
+    )
     @functools.wraps(func)
     def wrapper(
         host: str | None,
@@ -130,11 +141,21 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         initiator_guid: str | None,
         initiator_name: str | None,
         handshake_timeout: float,
+        *,
+        discover_timeout: float,
         **kwargs: Any,
     ) -> Any:
-        if not host:
-            raise click.UsageError("no camera address: give --host/-H or set PTPKIT_HOST")
-        options = CameraOptions(host, port, initiator_guid, initiator_name, handshake_timeout)
+        if not host:  # discover: the one camera that answers, or a usage error
+            from ptpkit.cli.pick import pick_camera
+
+            found = pick_camera(discover_timeout, run_loop)
+            host = found.address
+            source = click.get_current_context().get_parameter_source("port")
+            if source is click.core.ParameterSource.DEFAULT:
+                port = found.port
+        options = CameraOptions(
+            host, port, initiator_guid, initiator_name, handshake_timeout, settings().dialect
+        )
         return func(cam=options, **kwargs)
 
     return wrapper

@@ -12,10 +12,9 @@ import click
 
 from ptpkit.aio.client import Camera, CameraEvent, EventsDropped
 from ptpkit.cli.common import CameraOptions, camera_options, console, error_console, run_camera
-from ptpkit.cli.properties import vendor_of
+from ptpkit.cli.properties import words_of
 from ptpkit.errors import PtpError
-from ptpkit.proto.codes import EventCode, code_name
-from ptpkit.proto.propvalues import show_value
+from ptpkit.proto.codes import EventCode
 
 __all__ = ["EventNamer", "events"]
 
@@ -41,7 +40,7 @@ class EventNamer:
 
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
-        self.vendor = vendor_of(camera)
+        self.words = words_of(camera)
         self.paths: dict[int, str] = {}
 
     async def fields(self, event: CameraEvent | EventsDropped) -> dict[str, Any]:
@@ -52,6 +51,7 @@ class EventNamer:
             "code": event.code,
             "transaction_id": None if event.transaction_id == TID_NONE else event.transaction_id,
             "params": list(event.params),
+            "source": event.source,  # "channel", or "poll" (a vendor's polled events)
         }
         first = event.params[0] if event.params else None
         if first is None:
@@ -65,11 +65,10 @@ class EventNamer:
             elif event.code == EventCode.ObjectRemoved:
                 record["path"] = self.paths.pop(first, None)
             elif event.code == EventCode.DevicePropChanged:
-                record["property"] = code_name("property", first)
-                desc = await self.camera.describe_property(first)
-                value = desc.current_value
+                record["property"] = self.camera.dialect.code_name("property", first)
+                value = await self.camera.get_property(first)
                 record["value"] = list(value) if isinstance(value, tuple) else value
-                record["value_text"] = show_value(first, value, self.vendor)
+                record["value_text"] = self.words(first, value)
             elif event.code in _STORAGE_EVENTS:
                 record["storage"] = f"store_{first:08x}"
         except PtpError:  # gone again, or the camera will not say: the numbers remain
@@ -94,6 +93,8 @@ def event_line(record: dict[str, Any]) -> str:
     tid = record.get("transaction_id")
     if tid is not None:
         detail = f"{detail}  (transaction {tid})".strip()
+    if record.get("source") == "poll":
+        detail = f"{detail}  (polled)".strip()
     return f"{name:<21} {detail}".rstrip()
 
 

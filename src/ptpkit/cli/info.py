@@ -12,7 +12,6 @@ from ptpkit.aio.client import Camera
 from ptpkit.cli.common import CameraOptions, camera_options, console, run_camera
 from ptpkit.cli.render import device_info_rows, human_size, storage_json
 from ptpkit.config import format_guid
-from ptpkit.proto.codes import code_name
 
 __all__ = ["info", "ping"]
 
@@ -27,6 +26,7 @@ def info(cam: CameraOptions, as_json: bool) -> None:
     async def body(camera: Camera) -> int:
         storages = await camera.storages()
         out = console()
+        named = camera.dialect.code_name
         if as_json:
             di = camera.device_info
             data = {
@@ -37,9 +37,10 @@ def info(cam: CameraOptions, as_json: bool) -> None:
                 "device_version": di.device_version,
                 "serial_number": di.serial_number,
                 "vendor_extension_id": di.vendor_extension_id,
-                "operations": [code_name("operation", c) for c in di.operations_supported],
-                "events": [code_name("event", c) for c in di.events_supported],
-                "properties": [code_name("property", c) for c in di.device_properties_supported],
+                "dialect": camera.dialect.name,
+                "operations": [named("operation", c) for c in di.operations_supported],
+                "events": [named("event", c) for c in di.events_supported],
+                "properties": [named("property", c) for c in camera.dialect.property_codes()],
                 "storages": [storage_json(s) for s in storages],
             }
             out.print_json(json.dumps(data))
@@ -50,8 +51,11 @@ def info(cam: CameraOptions, as_json: bool) -> None:
         table.add_column(style="bold")
         table.add_column(overflow="fold")
         table.add_row("Camera", f"{camera.camera_name} at {cam.address}")
-        for key, value in device_info_rows(camera.device_info):
+        for key, value in device_info_rows(
+            camera.device_info, named, camera.dialect.property_codes()
+        ):
             table.add_row(key, value)
+        table.add_row("Dialect", f"{camera.dialect.name}: {camera.dialect.summary}")
         table.add_row("Connected as", f"{camera.name} ({format_guid(camera.guid)})")
         out.print(table)
         for store in storages:

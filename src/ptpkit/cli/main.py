@@ -43,6 +43,7 @@ LAZY_COMMANDS = {
     "demo": "ptpkit.cli.demo:demo",
     "serve": "ptpkit.cli.serve:serve",
     "dissect": "ptpkit.cli.dissect:dissect",
+    "discover": "ptpkit.cli.discover:discover",
 }
 
 
@@ -86,8 +87,9 @@ class _Group(click.Group):
         loaded = getattr(importlib.import_module(module_name), attr)
         if not isinstance(loaded, click.Command):  # pragma: no cover - a broken module
             raise click.ClickException(f"{module_name}.{attr} is not a click command")
-        if not any(p.name == "debug" for p in loaded.params):
-            loaded.params.append(_GLOBAL_DEBUG)
+        for option in (_GLOBAL_DEBUG, _GLOBAL_DIALECT):
+            if not any(p.name == option.name for p in loaded.params):
+                loaded.params.append(option)
         self.add_command(loaded, cmd_name)
         return loaded
 
@@ -139,19 +141,75 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
+#: Let the camera's DeviceInfo choose the dialect (ptpkit.dialects.AUTO, spelled here so
+#: that the group does not import the client).
+AUTO = "auto"
+
+_DIALECT_HELP = (
+    "How to speak to the camera's vendor: auto (from its DeviceInfo, as gphoto2 "
+    "chooses), or a dialect's name (`ptpkit info` shows the one in use; a wrong name "
+    "lists them) [env PTPKIT_DIALECT]."
+)
+
+
+def _check_dialect(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    name = value.strip().lower()
+    if name != AUTO:
+        from ptpkit.dialects import dialect_class  # the client: only when one is named
+
+        try:
+            dialect_class(name)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return name
+
+
+def _dialect_anywhere(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """``--dialect`` given after the command name: the same as before it."""
+    name = _check_dialect(ctx, param, value)
+    if name is None:
+        return
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    root.obj.dialect = name
+
+
+_GLOBAL_DIALECT = click.Option(
+    ["--dialect"],
+    default=None,
+    metavar="NAME",
+    expose_value=False,
+    callback=_dialect_anywhere,
+    help=_DIALECT_HELP.replace(" [env PTPKIT_DIALECT].", " (also before the command name)."),
+)
+
+
 @click.group(
     cls=_Group, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.option(
     "--debug", is_flag=True, help="Log the protocol and show tracebacks (anywhere on the line)."
 )
+@click.option(
+    "--dialect",
+    envvar="PTPKIT_DIALECT",
+    default=AUTO,
+    show_default=True,
+    metavar="NAME",
+    callback=_check_dialect,
+    help=_DIALECT_HELP,
+)
 @click.version_option(__version__, prog_name="ptpkit", help="Show the version and exit.")
 @click.pass_context
-def main(ctx: click.Context, debug: bool) -> None:
+def main(ctx: click.Context, debug: bool, dialect: str) -> None:
     """ptpkit: talk to PTP/IP cameras (ISO 15740 over TCP/IP).
 
     Start with `ptpkit demo` (no camera needed), or `ptpkit info -H CAMERA-ADDRESS`."""
     if not isinstance(ctx.obj, Settings):
         ctx.obj = Settings()
     ctx.obj.debug = ctx.obj.debug or debug
+    ctx.obj.dialect = dialect
     setup_logging(debug)

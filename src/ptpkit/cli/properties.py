@@ -1,80 +1,85 @@
 """``ptpkit config``: device properties in words, as gphoto2 shows them (``f/5.6``,
-``1/250``, ``Daylight``), read and set; the words are :mod:`ptpkit.proto.propvalues`'."""
+``1/250``, ``Daylight``), read and set, through the camera's dialect (its vendor's words,
+else :mod:`ptpkit.proto.propvalues`' tables)."""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 import click
 
-from ptpkit.aio.client import Camera, property_code
+from ptpkit.aio.client import Camera
 from ptpkit.cli.common import CameraOptions, camera_options, console, run_camera
 from ptpkit.errors import BadValueError
-from ptpkit.proto.codes import code_name
 from ptpkit.proto.datasets import DevicePropDesc, PropEnum, PropRange, PtpValue
-from ptpkit.proto.propvalues import (
-    alias_code,
-    allowed_in_words,
-    describe_choices,
-    form_for,
-    parse_value,
-    show_value,
-)
+from ptpkit.proto.propvalues import form_for, show_value
 
-__all__ = ["config", "property_json", "vendor_of"]
+__all__ = ["config", "property_json", "words_of"]
 
 
-def vendor_of(camera: Camera) -> str | None:
-    """The name of the camera's vendor dialect, when ptpkit knows one."""
-    return camera.vendor_name
+def words_of(camera: Camera) -> Callable[[int, PtpValue], str]:
+    """A value in words as the camera's dialect shows it (its vendor's words, else the
+    standard tables), else as it is."""
+    dialect = camera.dialect
+
+    def words(code: int, value: PtpValue) -> str:
+        shown = dialect.format_value(code, value)
+        return show_value(code, value) if shown is None else shown
+
+    return words
 
 
-def resolve_property(name: str) -> int:
-    """A property by its name (any case), gphoto2's name (``shutterspeed``) or code."""
-    code = alias_code(name)
-    return code if code is not None else property_code(name)
-
-
-def _shown(code: int, value: PtpValue, vendor: str | None) -> str:
+def _shown(words: Callable[[int, PtpValue], str], code: int, value: PtpValue) -> str:
     """Words, and the raw value beside them when they differ: ``f/5.6 (560)``; text
     without a meaning of its own in quotes (so that an empty one shows)."""
-    if isinstance(value, str):
-        if form_for(code, vendor) is None:
-            return repr(value)
-        return show_value(code, value, vendor)
-    words = show_value(code, value, vendor)
     raw = show_value(-1, value)
-    return words if words == raw else f"{words} ({raw})"
+    text = words(code, value)
+    if isinstance(value, str):
+        return repr(value) if text == value and form_for(code) is None else text
+    return text if text == raw else f"{text} ({raw})"
+
+
+def _allowed(words: Callable[[int, PtpValue], str], desc: DevicePropDesc) -> list[str]:
+    code, form = desc.device_prop_code, desc.form
+    if isinstance(form, PropEnum):
+        return [words(code, v) for v in form.values]
+    if isinstance(form, PropRange):
+        low, high = words(code, form.minimum_value), words(code, form.maximum_value)
+        step = form.step_size
+        return [f"{low}..{high}" + (f" in steps of {step}" if step not in (0, 1) else "")]
+    return []
 
 
 def _raw_json(value: PtpValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def property_json(desc: DevicePropDesc, vendor: str | None = None) -> dict[str, Any]:
+def property_json(
+    desc: DevicePropDesc, name: str, words: Callable[[int, PtpValue], str]
+) -> dict[str, Any]:
     code, form = desc.device_prop_code, desc.form
     result: dict[str, Any] = {
-        "name": code_name("property", code),
+        "name": name,
         "code": code,
         "type": desc.data_type.name,
         "writable": bool(desc.get_set),
         "value": _raw_json(desc.current_value),
-        "value_text": show_value(code, desc.current_value, vendor),
+        "value_text": words(code, desc.current_value),
         "default": _raw_json(desc.factory_default_value),
-        "default_text": show_value(code, desc.factory_default_value, vendor),
+        "default_text": words(code, desc.factory_default_value),
     }
     if isinstance(form, PropEnum):
         result["allowed"] = [_raw_json(v) for v in form.values]
-        result["allowed_text"] = allowed_in_words(desc, vendor)
+        result["allowed_text"] = _allowed(words, desc)
     elif isinstance(form, PropRange):
         result["range"] = {
             "min": _raw_json(form.minimum_value),
             "max": _raw_json(form.maximum_value),
             "step": _raw_json(form.step_size),
         }
-        result["allowed_text"] = allowed_in_words(desc, vendor)
+        result["allowed_text"] = _allowed(words, desc)
     return result
 
 
@@ -95,11 +100,15 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
 
     async def body(camera: Camera) -> int:
         out = console()
-        vendor = vendor_of(camera)
+        words = words_of(camera)
+        named = camera.dialect.code_name
         if name is None:
             descs = await camera.properties()
             if as_json:
-                out.print_json(json.dumps([property_json(d, vendor) for d in descs]))
+                data = [
+                    property_json(d, named("property", d.device_prop_code), words) for d in descs
+                ]
+                out.print_json(json.dumps(data))
                 return 0
             from rich.table import Table
 
@@ -107,38 +116,37 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
             for column in ("property", "code", "value", "type", "access", "allowed"):
                 table.add_column(column, overflow="fold")
             for d in descs:
+                code = d.device_prop_code
                 table.add_row(
-                    code_name("property", d.device_prop_code),
-                    f"0x{d.device_prop_code:04X}",
-                    _shown(d.device_prop_code, d.current_value, vendor),
+                    named("property", code),
+                    f"0x{code:04X}",
+                    _shown(words, code, d.current_value),
                     d.data_type.name,
                     "rw" if d.get_set else "r",
-                    ", ".join(allowed_in_words(d, vendor)),
+                    ", ".join(_allowed(words, d)),
                 )
             out.print(table)
             return 0
-        code = resolve_property(name)
+        code = camera.property_code(name)
+        label = named("property", code)
         desc = await camera.describe_property(code)
         if value is not None:
-            label = code_name("property", code)
             if not desc.get_set:
                 raise BadValueError(f"{label} is read-only: the camera does not let it be set")
-            raw = parse_value(desc, value, now=datetime.now(), vendor=vendor)
-            await camera.set_device_prop_value(code, raw, desc.data_type)
+            await camera.set_property(code, value)  # refused before sending if not allowed
             desc = await camera.describe_property(code)
         if as_json:
-            out.print_json(json.dumps(property_json(desc, vendor)))
+            out.print_json(json.dumps(property_json(desc, label, words)))
             return 0
         lines = [
-            f"{code_name('property', code)} = {_shown(code, desc.current_value, vendor)}",
+            f"{label} = {_shown(words, code, desc.current_value)}",
             f"  type {desc.data_type.name}, {'read-write' if desc.get_set else 'read-only'}, "
-            f"default {_shown(code, desc.factory_default_value, vendor)}",
+            f"default {_shown(words, code, desc.factory_default_value)}",
         ]
-        choices = describe_choices(desc, vendor)
-        if choices:
-            lines += [f"  {choice}" for choice in choices]
+        if isinstance(desc.form, PropEnum):
+            lines += [f"  Choice: {i} {words(code, v)}" for i, v in enumerate(desc.form.values)]
         elif isinstance(desc.form, PropRange):
-            lines.append(f"  allowed: {', '.join(allowed_in_words(desc, vendor))}")
+            lines.append(f"  allowed: {', '.join(_allowed(words, desc))}")
         out.print("\n".join(lines), markup=False, highlight=False)
         return 0
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ptpkit.aio.client import CameraObject, Storage
 from ptpkit.proto.codes import (
     AccessCapability,
+    CodeKind,
     FilesystemType,
     StorageType,
     code_name,
@@ -90,11 +92,20 @@ def storage_json(storage: Storage) -> dict[str, Any]:
     }
 
 
-def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
-    ops = ", ".join(code_name("operation", c) for c in info.operations_supported)
-    events = ", ".join(code_name("event", c) for c in info.events_supported)
-    props = ", ".join(code_name("property", c) for c in info.device_properties_supported)
-    formats = ", ".join(code_name("format", c) for c in info.image_formats)
+#: Names a code of a kind (``code_name``, or a dialect's, which knows its vendor's codes).
+Namer = Callable[[CodeKind, int], str]
+
+
+def device_info_rows(
+    info: DeviceInfo, named: Namer = code_name, properties: Sequence[int] | None = None
+) -> list[tuple[str, str]]:
+    """DeviceInfo as rows; ``properties``: every property the camera has (DeviceInfo's
+    and its vendor's), when the dialect knows more than DeviceInfo."""
+    codes = info.device_properties_supported if properties is None else properties
+    ops = ", ".join(named("operation", c) for c in info.operations_supported)
+    events = ", ".join(named("event", c) for c in info.events_supported)
+    props = ", ".join(named("property", c) for c in codes)
+    formats = ", ".join(named("format", c) for c in info.image_formats)
     vendor = f"0x{info.vendor_extension_id:X}"
     if info.vendor_extension_desc:
         vendor += f" ({info.vendor_extension_desc})"
@@ -107,6 +118,6 @@ def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
         ("Vendor extension", vendor),
         ("Operations", f"{len(info.operations_supported)}: {ops}"),
         ("Events", f"{len(info.events_supported)}: {events}"),
-        ("Properties", f"{len(info.device_properties_supported)}: {props}"),
+        ("Properties", f"{len(codes)}: {props}"),
         ("Image formats", formats),
     ]

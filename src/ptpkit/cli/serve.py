@@ -21,7 +21,8 @@ import click
 
 from ptpkit.cli.base import run_loop
 from ptpkit.config import ConfigError, parse_guid
-from ptpkit.emulator.faults import INIT_FAIL_REASONS, CaptureMode, Faults
+from ptpkit.emulator.faults import INIT_FAIL_REASONS, QUIRKS, CaptureMode, Faults
+from ptpkit.emulator.personas import DEFAULT_PERSONA, PERSONAS
 from ptpkit.emulator.serve import DEFAULT_PORT, EmulatorServer
 from ptpkit.emulator.serve import serve as start_emulator
 from ptpkit.proto.codes import (
@@ -77,6 +78,8 @@ def _faults(
     coalesce: bool,
     capture_mode: str,
     event_delay: float,
+    random_drops: float | None = None,
+    quirks: tuple[str, ...] = (),
 ) -> Faults:
     delays: dict[int, float] = {}
     for op, seconds in _pairs(delay, "--delay"):
@@ -112,9 +115,20 @@ def _faults(
             coalesce=coalesce,
             capture=CaptureMode(capture_mode),
             event_delay=event_delay,
+            random_drops=random_drops,
+            quirks=frozenset(quirks),
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    for persona in PERSONAS.values():
+        who = persona.identity
+        click.echo(f"{persona.name:<10} {who.manufacturer} {who.model}: {persona.summary}")
+    ctx.exit(0)
 
 
 @click.command()
@@ -136,11 +150,25 @@ def _faults(
 )
 @click.option("--writable", is_flag=True, help="Allow upload, delete, move, copy and capture.")
 @click.option("--allow-format", is_flag=True, help="Also allow FormatStore (with --writable).")
-@click.option("--name", default="ptpkit camera", show_default=True, help="Friendly name.")
 @click.option(
-    "--manufacturer", default="ptpkit", show_default=True, help="DeviceInfo's Manufacturer."
+    "--persona",
+    type=click.Choice(list(PERSONAS), case_sensitive=False),
+    default=DEFAULT_PERSONA,
+    show_default=True,
+    help="The camera family to play (its DeviceInfo, vendor operations, events and "
+    "properties); see --list-personas.",
 )
-@click.option("--model", default="Emulated Camera", show_default=True, help="DeviceInfo's Model.")
+@click.option(
+    "--list-personas",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_personas,
+    help="List the personas and exit.",
+)
+@click.option("--name", help="Friendly name (default: the persona's).")
+@click.option("--manufacturer", help="Manufacturer (default: the persona's).")
+@click.option("--model", help="Model (default: the persona's).")
 @click.option("--serial", default="", help="Serial number (default: from the GUID).")
 @click.option("--guid", help="The camera's GUID (16 hex bytes; default: random).")
 @click.option(
@@ -232,6 +260,29 @@ def _faults(
     default=0.0,
     help="Fault: seconds before a capture's events.",
 )
+@click.option(
+    "--random-drops",
+    type=click.FloatRange(0, min_open=True),
+    metavar="SECONDS",
+    help="Fault: drop each session at a random moment, SECONDS after its start on average.",
+)
+@click.option(
+    "--quirk",
+    "quirks",
+    multiple=True,
+    type=click.Choice(QUIRKS),
+    help="Behave as some real cameras do (repeatable): "
+    "no-probe-answers, nagle (no TCP_NODELAY, one write per packet), no-response-params, "
+    "own-transaction-ids, one-recv-per-packet (a packet split across reads closes the "
+    "link), no-events, padded-init-ack.",
+)
+@click.option(
+    "--advertise",
+    is_flag=True,
+    help="Announce the camera on the network it listens on, as its persona's family does: "
+    "DNS-SD _ptp._tcp (generic, nikon) or SSDP (canon-eos, sony). Off by default; "
+    "withdrawn on exit.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
@@ -240,9 +291,10 @@ def serve(
     port: int,
     writable: bool,
     allow_format: bool,
-    name: str,
-    manufacturer: str,
-    model: str,
+    persona: str,
+    name: str | None,
+    manufacturer: str | None,
+    model: str | None,
     serial: str,
     guid: str | None,
     allow_guid: tuple[str, ...],
@@ -263,6 +315,9 @@ def serve(
     coalesce: bool,
     capture_mode: str,
     event_delay: float,
+    random_drops: float | None,
+    quirks: tuple[str, ...],
+    advertise: bool,
     verbose: bool,
 ) -> None:
     """Serve folders as an emulated PTP/IP camera (one storage per DIR).
@@ -287,6 +342,8 @@ def serve(
         coalesce=coalesce,
         capture_mode=capture_mode,
         event_delay=event_delay,
+        random_drops=random_drops,
+        quirks=quirks,
     )
     if verbose and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -297,6 +354,7 @@ def serve(
             port=port,
             writable=writable,
             allow_format=allow_format,
+            persona=persona.lower(),
             name=name,
             manufacturer=manufacturer,
             model=model,
@@ -315,7 +373,7 @@ def serve(
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        run_loop(_run(server))
+        run_loop(_run(server, persona.lower() if advertise else None))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -324,10 +382,18 @@ def serve(
         pass
 
 
-async def _run(server: EmulatorServer) -> None:
+async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
     loop = asyncio.get_running_loop()
+    advertiser = None
     try:
         await server.start()
+        if advertise_as is not None:
+            from ptpkit.discovery.advertise import advertise_server
+
+            try:
+                advertiser = await advertise_server(server, advertise_as)
+            except OSError as exc:
+                raise click.ClickException(f"cannot advertise: {exc}") from None
     except BaseException:
         await server.close()
         raise
@@ -337,14 +403,20 @@ async def _run(server: EmulatorServer) -> None:
             loop.add_signal_handler(signum, stop.set)
     host = f"[{server.host}]" if ":" in server.host else server.host
     click.echo(f"ptpkit emulator listening on {host}:{server.port}")
+    who = server.camera.identity
+    click.echo(f"  persona {server.persona}: {who.manufacturer} {who.model}")
     mode = "writable" if server.camera.writable else "read-only"
     for sid in server.store.storage_ids():
         click.echo(f"  storage 0x{sid:08X} ({mode}): {server.store.storage_root(sid)}")
     click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if advertiser is not None:
+        click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
+        if advertiser is not None:
+            await advertiser.close()
         await server.close()
 
 

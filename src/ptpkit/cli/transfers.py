@@ -185,6 +185,8 @@ class Downloads:
             )
         progress.finish_file(label, path.stat().st_size)
         outcome.downloaded.append(path)
+        if not self.options.thumbnails:
+            await self.camera.dialect.after_download(obj)  # e.g. free an in-memory capture
         if self.options.hook is not None:
             problem = await self.options.hook.run(path)
             if problem:

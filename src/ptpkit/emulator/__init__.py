@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ptpkit.emulator.camera import CameraIdentity, EmulatedCamera
-from ptpkit.emulator.faults import CaptureMode, Faults
+from ptpkit.emulator.faults import CaptureMode, Faults, Quirk
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.emulator.serve import EmulatorServer, serve
 
@@ -14,5 +14,6 @@ __all__ = [
     "EmulatedCamera",
     "EmulatorServer",
     "Faults",
+    "Quirk",
     "serve",
 ]

@@ -188,6 +188,22 @@ class CameraCore:
         return build_device_info(self.description, self.identity, operations, self.properties.codes)
 
     # -- events -----------------------------------------------------------------------------
+    def deliver_event(
+        self, who: Initiator, code: int, params: tuple[int, ...] = (), tid: int = TID_NONE
+    ) -> None:
+        """How an event reaches one initiator; every event the camera raises goes
+        through here. By default it is sent on that initiator's PTP/IP event channel; a
+        persona whose cameras are polled for events (Nikon GetEvent, Canon EOS
+        GetEvent) overrides this to queue it for the initiator's next poll (and decides
+        whether to send it on the channel too)."""
+        who.send_event(code, params, tid)
+
+    def inject_event(self, code: int, params: tuple[int, ...] = (), tid: int = TID_NONE) -> None:
+        """An event for every connected initiator, delivered as the camera's own are
+        (tests, ``EmulatorServer.inject_event``)."""
+        for who in list(self.initiators):
+            self.deliver_event(who, code, params, tid)
+
     def broadcast(
         self,
         code: int,
@@ -201,7 +217,7 @@ class CameraCore:
             self.objects.forget(params[:1])
         for who in list(self.initiators):
             if who is not exclude:
-                who.send_event(code, params, transaction_id)
+                self.deliver_event(who, code, params, transaction_id)
 
     def _later(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the event loop (handlers' slow work runs in threads)."""

@@ -35,6 +35,14 @@ segmentation. :class:`Faults` switches those misbehaviours on, for ``ptpkit serv
     waits forever), no ObjectAdded, or no events at all.
 ``event_delay``
     Seconds between the InitiateCapture response and its events.
+``random_drops``
+    Mean seconds (exponentially distributed) after which each session is dropped: both
+    of its connections are reset at a random moment, whatever is under way, as a camera
+    that loses Wi-Fi or is switched off.
+``quirks``
+    Real cameras' habits (:class:`Quirk`, or their names as ``ptpkit serve --quirk``
+    takes them): ``{"no-probe-answers", "nagle", "no-response-params",
+    "own-transaction-ids", "one-recv-per-packet", "no-events", "padded-init-ack"}``.
 
 Tests can also push any event with ``server.inject_event(code, params, tid)``.
 """
@@ -42,12 +50,16 @@ Tests can also push any event with ``server.inject_event(code, params, tid)``.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
+from ptpkit.aio.server_options import Quirk
 from ptpkit.proto.codes import InitFailReason
 
-__all__ = ["CaptureMode", "Faults"]
+__all__ = ["QUIRKS", "CaptureMode", "Faults", "Quirk"]
+
+#: Quirk names, as ``ptpkit serve --quirk`` takes them.
+QUIRKS: tuple[str, ...] = tuple(q.value for q in Quirk)
 
 
 class CaptureMode(enum.Enum):
@@ -75,8 +87,19 @@ class Faults:
     coalesce: bool = False
     capture: CaptureMode = CaptureMode.NORMAL
     event_delay: float = 0.0
+    random_drops: float | None = None
+    # Quirk members or their names; kept as a frozenset of Quirk.
+    quirks: Collection[Quirk | str] = frozenset()
 
     def __post_init__(self) -> None:
+        try:
+            quirks = frozenset(Quirk(q) for q in self.quirks)
+        except ValueError:
+            unknown = sorted(str(q) for q in self.quirks if q not in QUIRKS)
+            raise ValueError(
+                f"unknown quirk {', '.join(unknown)} (known: {', '.join(QUIRKS)})"
+            ) from None
+        object.__setattr__(self, "quirks", quirks)
         for code, seconds in self.delay.items():
             if seconds < 0:
                 raise ValueError(f"delay for 0x{code:04X} must not be negative")
@@ -95,6 +118,8 @@ class Faults:
             raise ValueError("split_writes and coalesce exclude each other")
         if self.event_delay < 0:
             raise ValueError("event_delay must not be negative")
+        if self.random_drops is not None and self.random_drops <= 0:
+            raise ValueError("random_drops must be positive")
 
     @property
     def any(self) -> bool:
@@ -108,6 +133,10 @@ class Faults:
         if self.drop_operations and operation not in self.drop_operations:
             return None
         return self.drop_after_bytes
+
+    def has(self, quirk: Quirk) -> bool:
+        """True when the emulator shows this habit of real cameras."""
+        return quirk in self.quirks
 
 
 #: Init Fail reasons by name, for the command line.

@@ -17,6 +17,14 @@ The application answers what the session reports:
 Tolerated, because real initiators do it (reference §1.12): OpenSession with transaction
 id 0; DataPhaseInfo 0 or 3 (direction decided from the operation code); a zero-length
 data-out phase announced by Start Data(0) with no End Data.
+
+Real cameras' habits, for testing initiators against them (constructor options, off by
+default): ``answer_probes=False`` notes Probe Requests but never answers them;
+``own_transaction_ids=True`` answers (Start Data, Data, End Data, Response) under a
+counter of the responder's own instead of the request's transaction id;
+``response_params=False`` sends every Operation Response without its parameters;
+``init_ack_padding=N`` appends N zero bytes after the Init Command Ack's protocol version
+(counted in its length).
 """
 
 from __future__ import annotations
@@ -64,6 +72,9 @@ from ptpkit.proto.state import LinkState, TransactionState
 __all__ = ["ResponderSession", "peek_init_packet"]
 
 _TID_MAX = 0xFFFFFFFE
+#: Where a responder with ``own_transaction_ids`` starts counting: far from the ids
+#: initiators start with, so that its answers never carry the request's id by chance.
+OWN_TID_START = 0x00010000
 
 
 def peek_init_packet(data: bytes | bytearray, max_size: int = 4096) -> Packet | None:
@@ -101,7 +112,13 @@ class ResponderSession(SessionBase):
         probe_timeout: float = 10.0,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
         borrow_data: bool = False,
+        answer_probes: bool = True,
+        own_transaction_ids: bool = False,
+        response_params: bool = True,
+        init_ack_padding: int = 0,
     ) -> None:
+        if init_ack_padding < 0:
+            raise ValueError("init_ack_padding must not be negative")
         super().__init__(
             handshake_timeout=handshake_timeout,
             probe_interval=probe_interval,
@@ -119,6 +136,14 @@ class ResponderSession(SessionBase):
         self._expected_tid: int | None = None
         self._requested_session_id = 0
         self._operation = 0
+        self.answer_probes = answer_probes
+        self.response_params = response_params
+        self.init_ack_padding = init_ack_padding
+        # The responder's own transaction counter (own_transaction_ids), and the id the
+        # answers of the transaction under way carry.
+        self._own_tids = own_transaction_ids
+        self._next_own_tid = OWN_TID_START
+        self._reply_tid: int | None = None
 
     def start(self, now: float) -> None:
         """The command connection was accepted: arm the handshake timer."""
@@ -130,12 +155,16 @@ class ResponderSession(SessionBase):
     def accept(self, now: float) -> None:
         """Answer the Init Command Request with an Init Command Ack."""
         self._link_step(PacketType.InitCommandAck, self.role)
-        self._emit(
-            Channel.COMMAND,
-            InitCommandAck(
-                self.connection_number, self.guid, self.friendly_name, PROTOCOL_VERSION_1_0
-            ),
+        ack = InitCommandAck(
+            self.connection_number, self.guid, self.friendly_name, PROTOCOL_VERSION_1_0
         )
+        pad = self.init_ack_padding
+        if pad:
+            data = ack.encode()
+            padded = (len(data) + pad).to_bytes(4, "little") + data[4:] + bytes(pad)
+            self._out.append((Channel.COMMAND, padded))
+        else:
+            self._emit(Channel.COMMAND, ack)
         self._last_activity = now
 
     def reject(self, reason: int, now: float, channel: Channel = Channel.COMMAND) -> None:
@@ -196,6 +225,9 @@ class ResponderSession(SessionBase):
         self._discard_tid = None
         tid = packet.transaction_id
         self.transaction_id = tid
+        if self._own_tids:
+            self._reply_tid = self._next_own_tid
+            self._next_own_tid = self._next_own_tid + 1 if self._next_own_tid < _TID_MAX else 1
         self._operation = packet.code
         if packet.code == OperationCode.OpenSession:
             self._requested_session_id = packet.params[0] if packet.params else 0
@@ -245,7 +277,8 @@ class ResponderSession(SessionBase):
         tid = self.transaction_id
         if tid is None:
             raise LocalProtocolError("no transaction to answer")
-        self._respond(code, tid, response_packet(code, tid, tuple(params)), now)
+        out = self._outgoing_tid()
+        self._respond(code, tid, response_packet(code, out, self._params(params)), now)
 
     def answer(
         self, code: int, params: tuple[int, ...] = (), data: bytes | None = None, now: float = 0.0
@@ -263,12 +296,13 @@ class ResponderSession(SessionBase):
             raise LocalProtocolError("no transaction to answer")
         if self._data_out:
             raise LocalProtocolError("this operation's data phase comes from the initiator")
-        response = response_packet(code, tid, tuple(params))  # raises before any change
+        out = self._outgoing_tid()
+        response = response_packet(code, out, self._params(params))  # raises before any change
         size = len(data)
         self._tx_step(PacketType.StartData, self.role)
         self._tx_step(PacketType.EndData, self.role)
         self._data_total = self._data_count = size
-        packets = start_data_packet(tid, size) + data_header_packet(size, PacketType.EndData, tid)
+        packets = start_data_packet(out, size) + data_header_packet(size, PacketType.EndData, out)
         self._respond(code, tid, packets + data + response, now)
 
     def _respond(self, code: int, tid: int, packets: bytes, now: float) -> None:
@@ -291,6 +325,7 @@ class ResponderSession(SessionBase):
             self._expected_tid = None
         self._trailing_end_tid = tid if self._data_out else None
         self.transaction_id = None
+        self._reply_tid = None
         self._data_total = None
         self._last_activity = max(self._last_activity, now)
 
@@ -313,6 +348,14 @@ class ResponderSession(SessionBase):
         self._emit(Channel.COMMAND, Cancel(tid))
         self._last_activity = now
         return tid
+
+    def _outgoing_tid(self) -> int:
+        if self._reply_tid is not None:
+            return self._reply_tid
+        return super()._outgoing_tid()
+
+    def _params(self, params: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(params) if self.response_params else ()
 
     @property
     def operation(self) -> int:

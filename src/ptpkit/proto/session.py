@@ -89,6 +89,9 @@ class SessionBase:
             Channel.COMMAND: PacketReader(max_packet_size=max_packet_size, borrow=borrow_data),
             Channel.EVENT: PacketReader(max_packet_size=max_packet_size, borrow=borrow_data),
         }
+        # False: Probe Requests are noted (ProbeReceived) but never answered, as many
+        # responders and gphoto2 do.
+        self.answer_probes = True
         self._readable: deque[Channel] = deque()
         self._eof: set[Channel] = set()
         self._events: deque[SessionEvent] = deque()
@@ -227,6 +230,12 @@ class SessionBase:
     def _response_deadline(self) -> float | None:
         return None
 
+    def _outgoing_tid(self) -> int:
+        """The transaction id our packets of the transaction under way carry."""
+        tid = self.transaction_id
+        assert tid is not None
+        return tid
+
     # -- shared machinery -----------------------------------------------------------
     def _require_ready(self) -> None:
         if self.link is not LinkState.READY:
@@ -273,7 +282,8 @@ class SessionBase:
                 return  # vendor or future packet types: skipped, never fatal
             check_channel(self.role, self.peer, packet.type, channel)  # raises
         if isinstance(packet, ProbeRequest):
-            self._out.append((channel, ProbeResponse().encode()))
+            if self.answer_probes:
+                self._out.append((channel, ProbeResponse().encode()))
             self._events.append(ProbeReceived(channel))
             return
         if isinstance(packet, ProbeResponse):
@@ -388,7 +398,7 @@ class SessionBase:
             raise LocalProtocolError("a data phase must announce its exact length")
         self._tx_step(PacketType.StartData, self.role)
         self._begin_data_phase(total_length)
-        self._out.append((Channel.COMMAND, start_data_packet(self.transaction_id, total_length)))
+        self._out.append((Channel.COMMAND, start_data_packet(self._outgoing_tid(), total_length)))
         if total_length == 0:  # CIPA: an empty End Data closes a zero-length phase
             self._out.append((Channel.COMMAND, self.data_header(0)))
 
@@ -415,7 +425,7 @@ class SessionBase:
         last = self._data_count == self._data_total
         ptype = PacketType.EndData if last else PacketType.Data
         self._tx_step(ptype, self.role)
-        return data_header_packet(length, ptype, self.transaction_id)
+        return data_header_packet(length, ptype, self._outgoing_tid())
 
     def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:
         """Queue ``data`` as the next Data / End Data packet of our data phase.

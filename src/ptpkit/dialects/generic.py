@@ -1,0 +1,167 @@
+"""The generic dialect: a standard PTP camera (ISO 15740), as ptpkit always spoke to one.
+
+Nothing runs after OpenSession or before CloseSession; events come from the PTP/IP
+event channel only; a capture is InitiateCapture followed by ObjectAdded and
+CaptureComplete; properties are DeviceInfo's, read and written with GetDevicePropDesc,
+GetDevicePropValue and SetDevicePropValue, their values in words by
+:mod:`ptpkit.proto.propvalues`' tables (the standard ones, and those a vendor registers
+under its name with :func:`~ptpkit.proto.propvalues.register_forms`). Vendor dialects
+extend this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from typing import ClassVar
+
+from ptpkit.aio.models import (
+    _PROP_NAMES,
+    CameraEvent,
+    CameraObject,
+    EventsDropped,
+    _norm,
+)
+from ptpkit.aio.models import property_code as standard_property_code
+from ptpkit.dialects.base import Dialect
+from ptpkit.errors import PtpResponseError, PtpTimeoutError
+from ptpkit.proto.codes import TID_NONE, EventCode, OperationCode, ResponseCode
+from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
+from ptpkit.proto.propvalues import PROPERTY_ALIASES, check_allowed, form_for
+from ptpkit.proto.propvalues import parse_value as parse_words
+
+__all__ = ["GenericDialect"]
+
+#: The standard names, and gphoto2's (``shutterspeed``, ``iso``, ``f-number``).
+_STANDARD_NAMES: Mapping[str, int] = MappingProxyType(
+    {**_PROP_NAMES, **{_norm(alias): code for alias, code in PROPERTY_ALIASES.items()}}
+)
+
+
+class GenericDialect(Dialect):
+    """A standard PTP camera (the dialect of every camera no vendor dialect claims)."""
+
+    name: ClassVar[str] = "generic"
+    summary: ClassVar[str] = "standard PTP (ISO 15740): the event channel, InitiateCapture"
+
+    @classmethod
+    def matches(cls, info: DeviceInfo) -> bool:
+        return True
+
+    # -- the session ----------------------------------------------------------------------
+    async def start(self) -> None:
+        return None
+
+    async def stop(self) -> None:
+        return None
+
+    # -- events -------------------------------------------------------------------------
+    async def poll_events(self) -> list[CameraEvent]:
+        return []
+
+    def accepts_channel_event(self, event: CameraEvent) -> bool:
+        return True
+
+    # -- capture --------------------------------------------------------------------------
+    async def capture(
+        self, timeout: float, *, storage_id: int = 0, object_format: int = 0
+    ) -> list[CameraObject]:
+        """InitiateCapture, then wait for ObjectAdded and CaptureComplete; the new objects.
+
+        Cameras that do not list CaptureComplete among their events are taken to be done
+        at the first ObjectAdded. StoreFull raises :class:`PtpResponseError`.
+        """
+        camera = self.camera
+        stream = camera._subscribe()
+        try:
+            tid = await camera.initiate_capture(storage_id, object_format)
+            added: list[int] = []
+            events = camera.device_info.events_supported
+            waits_for_complete = EventCode.CaptureComplete in events or not events
+            loop = camera._loop
+            assert loop is not None
+            deadline = loop.time() + timeout
+            while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
+                try:
+                    event = await stream.get(left)
+                except PtpTimeoutError:
+                    raise PtpTimeoutError(
+                        f"the capture did not complete within {timeout:g} s"
+                    ) from None
+                if isinstance(event, EventsDropped):
+                    continue
+                if event.transaction_id not in (tid, TID_NONE):
+                    continue
+                if event.code == EventCode.ObjectAdded and event.params:
+                    added.append(event.params[0])
+                    if not waits_for_complete:
+                        break
+                elif event.code == EventCode.CaptureComplete:
+                    break
+                elif event.code == EventCode.StoreFull:
+                    raise PtpResponseError(
+                        ResponseCode.StoreFull, operation=OperationCode.InitiateCapture
+                    )
+        finally:
+            stream.close()
+        objects = [await camera._object(handle) for handle in dict.fromkeys(added)]
+        return [obj for obj in objects if not obj.is_folder]
+
+    async def after_download(self, obj: CameraObject) -> None:
+        return None
+
+    # -- properties -------------------------------------------------------------------------
+    def property_codes(self) -> tuple[int, ...]:
+        return self.camera.device_info.device_properties_supported
+
+    async def describe(self, code: int) -> DevicePropDesc:
+        return await self.camera.get_device_prop_desc(code)
+
+    async def get(self, code: int) -> PtpValue:
+        return await self.camera.get_device_prop_value(code)
+
+    async def set(self, code: int, value: PtpValue | str) -> None:
+        """Text is read by :meth:`parse_value` (a vendor's own forms), else in words by
+        the property tables, and checked against the allowed values before anything is
+        sent (:class:`~ptpkit.errors.BadValueError`, listing them); a raw value is sent
+        as it is."""
+        camera = self.camera
+        if not isinstance(value, str):
+            data_type = await camera._prop_type(code, None)
+            await camera.set_device_prop_value(code, value, data_type)
+            return
+        desc = await self.describe(code)
+        vendor = self.vendor_name
+        name = self.code_name("property", code)
+        parsed = self.parse_value(code, value)
+        if parsed is None:
+            parsed = parse_words(desc, value, now=datetime.now(), vendor=vendor, name=name)
+        else:
+            check_allowed(desc, parsed, vendor, name)
+        await camera.set_device_prop_value(code, parsed, desc.data_type)
+
+    @property
+    def vendor_name(self) -> str | None:
+        """The vendor whose property tables apply (None: the standard ones only)."""
+        return None if self.vendor is None else self.vendor.name
+
+    def property_names(self) -> Mapping[str, int]:
+        return _STANDARD_NAMES
+
+    def property_code(self, prop: str | int) -> int:
+        if isinstance(prop, str):
+            code = self.property_names().get(_norm(prop))
+            if code is not None:
+                return code
+        return standard_property_code(prop)
+
+    def format_value(self, code: int, value: PtpValue) -> str | None:
+        form = form_for(code, self.vendor_name)
+        return None if form is None else form.show(value)
+
+    def parse_value(self, code: int, text: str) -> PtpValue | None:
+        return None
