@@ -487,28 +487,10 @@ class Camera:
         existing: Existing | str = Existing.KEEP_BOTH,
         notify: Notify | None = None,
     ) -> list[Path]: ...
-    def download(
-        self,
-        obj: Any,
-        destination: str | os.PathLike[str],
-        *,
-        progress: ProgressCallback | None = None,
-        resume: bool = True,
-        existing: Existing | str = Existing.KEEP_BOTH,
-        notify: Notify | None = None,
-    ) -> Path | list[Path]:
+    def download(self, obj: Any, destination: Any, **options: Any) -> Path | list[Path]:
         """:meth:`ptpkit.aio.client.Camera.download`: one object to a file or folder, or
         several into a folder; a different local file is never overwritten silently."""
-        result: Path | list[Path] = self._call(
-            self._camera.download(
-                obj,
-                destination,
-                progress=progress,
-                resume=resume,
-                existing=existing,
-                notify=notify,
-            )
-        )
+        result: Path | list[Path] = self._call(self._camera.download(obj, destination, **options))
         return result
 
     def upload(
