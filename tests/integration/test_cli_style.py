@@ -148,7 +148,8 @@ def test_ls_loads_only_what_it_needs(emulator: EmulatorThread):
     others = {f"ptpkit.cli.{m}" for m in ("mirror", "download", "edit", "events", "serve")}
     assert not loaded & others
     assert not {m for m in loaded if m.startswith(("rich", "ptpkit.emulator", "ptpkit.dissect"))}
-    assert not {m for m in loaded if m.startswith(("PIL", "dpkt"))}
+    assert not {m for m in loaded if m.startswith(("PIL", "dpkt", "ptpkit.proto.prop"))}
+    assert "hashlib" not in loaded  # only long file names need it
 
 
 def test_a_camera_command_runs_as_a_subprocess(emulator: EmulatorThread):

@@ -28,15 +28,22 @@ from ptpkit.dialects.base import Dialect
 from ptpkit.errors import PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import TID_NONE, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
-from ptpkit.proto.propvalues import PROPERTY_ALIASES, check_allowed, form_for
-from ptpkit.proto.propvalues import parse_value as parse_words
 
 __all__ = ["GenericDialect"]
 
-#: The standard names, and gphoto2's (``shutterspeed``, ``iso``, ``f-number``).
-_STANDARD_NAMES: Mapping[str, int] = MappingProxyType(
-    {**_PROP_NAMES, **{_norm(alias): code for alias, code in PROPERTY_ALIASES.items()}}
-)
+_names: Mapping[str, int] | None = None
+
+
+def _standard_names() -> Mapping[str, int]:
+    """The standard names, and gphoto2's (``shutterspeed``, ``iso``, ``f-number``); the
+    value tables are loaded on first use (a command that names no property skips them)."""
+    global _names
+    if _names is None:
+        from ptpkit.proto.propvalues import PROPERTY_ALIASES
+
+        aliases = {_norm(alias): code for alias, code in PROPERTY_ALIASES.items()}
+        _names = MappingProxyType({**_PROP_NAMES, **aliases})
+    return _names
 
 
 class GenericDialect(Dialect):
@@ -134,6 +141,9 @@ class GenericDialect(Dialect):
             data_type = await camera._prop_type(code, None)
             await camera.set_device_prop_value(code, value, data_type)
             return
+        from ptpkit.proto.propvalues import check_allowed
+        from ptpkit.proto.propvalues import parse_value as parse_words
+
         desc = await self.describe(code)
         vendor = self.vendor_name
         name = self.code_name("property", code)
@@ -150,7 +160,7 @@ class GenericDialect(Dialect):
         return None if self.vendor is None else self.vendor.name
 
     def property_names(self) -> Mapping[str, int]:
-        return _STANDARD_NAMES
+        return _standard_names()
 
     def property_code(self, prop: str | int) -> int:
         if isinstance(prop, str):
@@ -160,6 +170,8 @@ class GenericDialect(Dialect):
         return standard_property_code(prop)
 
     def format_value(self, code: int, value: PtpValue) -> str | None:
+        from ptpkit.proto.propvalues import form_for
+
         form = form_for(code, self.vendor_name)
         return None if form is None else form.show(value)
 
