@@ -737,6 +737,7 @@ def test_datasets_by_operation(tmp_path: Path) -> None:
         obj_dict,
         {
             "type": "DevicePropDesc",
+            "device_prop_name": "BatteryLevel",
             "device_prop_code": 0x5001,
             "data_type": 2,
             "get_set": 0,
@@ -747,8 +748,20 @@ def test_datasets_by_operation(tmp_path: Path) -> None:
             "maximum_value": 100,
             "step_size": 1,
         },
-        {"type": "DevicePropValue", "device_prop_code": 0x5001, "data_type": 2, "value": 87},
-        {"type": "DevicePropValue", "device_prop_code": 0x5001, "data_type": 2, "value": 80},
+        {
+            "type": "DevicePropValue",
+            "device_prop_code": 0x5001,
+            "device_prop_name": "BatteryLevel",
+            "data_type": 2,
+            "value": 87,
+        },
+        {
+            "type": "DevicePropValue",
+            "device_prop_code": 0x5001,
+            "device_prop_name": "BatteryLevel",
+            "data_type": 2,
+            "value": 80,
+        },
         "error: ObjectInfo: u32: need 4 bytes at offset 0, only 3 left",
     ]
     # The dataset sits on the End Data, and for SendObjectInfo it goes to the responder.
@@ -789,6 +802,7 @@ def test_enum_prop_desc_and_string_value(tmp_path: Path) -> None:
     got = datasets(records)
     assert got[0] == {
         "type": "DevicePropDesc",
+        "device_prop_name": "DeviceFriendlyName",
         "device_prop_code": 0xD402,
         "data_type": 0xFFFF,
         "get_set": 1,
@@ -799,11 +813,13 @@ def test_enum_prop_desc_and_string_value(tmp_path: Path) -> None:
     assert got[1] == {
         "type": "DevicePropValue",
         "device_prop_code": 0xD402,
+        "device_prop_name": "DeviceFriendlyName",
         "data_type": 0xFFFF,
         "value": "ok",
     }
     assert got[2] == {
         "type": "DevicePropDesc",
+        "device_prop_name": "WhiteBalance",
         "device_prop_code": 0x5005,
         "data_type": 4,
         "get_set": 1,

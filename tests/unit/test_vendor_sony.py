@@ -30,6 +30,7 @@ from ptpkit.proto.vendors.sony import (
     sony_battery_name,
     sony_iso_name,
     sony_liveview_jpeg,
+    sony_parse_value,
     sony_shutter_name,
     sony_shutter_value,
     sony_value_name,
@@ -383,3 +384,45 @@ def test_value_names() -> None:
     assert sony_value_name(0xD25A, 1) == "Application"
     assert sony_value_name(0xD222, 17) is None
     assert sony_value_name(0xD21E, "x") is None
+
+
+def test_more_value_names() -> None:
+    assert sony_value_name(DevicePropCode.ExposureBiasCompensation, 700) == "+0.7"
+    assert sony_value_name(DevicePropCode.ExposureBiasCompensation, -1300) == "-1.3"
+    assert sony_value_name(DevicePropCode.ExposureBiasCompensation, 0) == "0"
+    assert sony_value_name(DevicePropCode.CompressionSetting, 0x13) == "RAW+JPEG"
+    assert sony_value_name(0xD203, 2) == "Medium"
+
+
+@pytest.mark.parametrize(
+    ("code", "text", "value"),
+    [
+        (0xD21E, "AUTO", 0x00FFFFFF),
+        (0xD21E, "iso 800", 800),
+        (0xD21E, "fast", None),
+        (0xD20D, "1/250", 0x000100FA),
+        (0xD20D, "30", 300 << 16 | 10),  # whole seconds over 10, as Sony writes them
+        (0xD20D, '0.8"', 8 << 16 | 10),
+        (0xD20D, "8/10", 8 << 16 | 10),
+        (0xD20D, "bulb", 0),
+        (0xD20D, "1/0", None),
+        (0xD20D, "slow", None),
+        (DevicePropCode.FNumber, "f/5.6", 560),
+        (DevicePropCode.FNumber, "8", 800),
+        (DevicePropCode.FNumber, "f/x", None),
+        (DevicePropCode.ExposureBiasCompensation, "+0.7", 700),
+        (DevicePropCode.ExposureBiasCompensation, "-1.3 EV", -1300),
+        (DevicePropCode.ExposureProgramMode, "m", 1),
+        (DevicePropCode.ExposureProgramMode, "Intelligent Auto", 0x8000),
+        (DevicePropCode.WhiteBalance, "daylight", 4),
+        (DevicePropCode.FocusMode, "AF-S", 2),
+        (DevicePropCode.CompressionSetting, "fine", 3),
+        (0xD25A, "application", 1),
+        (0xD218, "80%", None),
+    ],
+)
+def test_parse_value(code: int, text: str, value: int | None) -> None:
+    assert sony_parse_value(code, text) == value
+    if value is not None and code != 0xD21E:
+        shown = sony_value_name(code, value)
+        assert shown is not None and sony_parse_value(code, shown) == value  # and back

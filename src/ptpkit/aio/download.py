@@ -155,11 +155,16 @@ async def download_object(
     resume: bool = True,
     existing: Existing | str | None = Existing.KEEP_BOTH,
     notify: Notify | None = None,
+    piece: int | None = None,
 ) -> Path:
     """Download ``obj`` to the file ``dest`` (see the module docstring); the path of the
     file that holds it (``dest``, a ``NAME-2`` beside it, or, with ``"skip"``, the
     different file left there). ``existing=None``: the caller has already applied the
-    policy (:func:`~ptpkit.localfiles.place`) and ``dest`` is written as it is."""
+    policy (:func:`~ptpkit.localfiles.place`) and ``dest`` is written as it is.
+
+    ``piece``: read the whole object with GetPartialObject, at most this many bytes at a
+    time, instead of GetObject (a dialect asks for it: a Canon EOS capture held in the
+    camera's memory is read that way, whether or not GetPartialObject is listed)."""
     if existing is not None:
         placement = place(dest, obj.size, obj.modified, existing)
         if placement.note:
@@ -176,7 +181,7 @@ async def download_object(
     offset, why = resume_offset(dest, identity) if resume else (0, None)
     if why:
         _say(notify, f"{shorten(obj.path)}: {why}")
-    can_partial = camera.supports(OperationCode.GetPartialObject)
+    can_partial = piece is not None or camera.supports(OperationCode.GetPartialObject)
     can_64 = camera.supports(VendorOperationCode.AndroidGetPartialObject64)
     if offset and not ((can_partial and offset <= _U32_MAX) or can_64):
         _say(notify, f"{shorten(obj.path)}: the camera cannot resume a download: starting over")
@@ -194,12 +199,12 @@ async def download_object(
             writer = _Writer(file, offset, size, progress)
             if progress is not None:
                 progress(offset, size)
-            if offset == 0:
+            if offset == 0 and piece is None:
                 await camera.get_object(obj.handle, writer)
                 if size is None:
                     writer.total = writer.done  # the core checked it against Start Data
             elif size is None or offset < size:
-                await _resume(camera, obj, writer, can_partial, can_64)
+                await _resume(camera, obj, writer, can_partial, can_64, piece=piece)
     except BaseException:
         _drop_if_empty(part, record)
         raise
@@ -223,14 +228,21 @@ async def download_object(
 
 
 async def _resume(
-    camera: Operations, obj: CameraObject, writer: _Writer, can_partial: bool, can_64: bool
+    camera: Operations,
+    obj: CameraObject,
+    writer: _Writer,
+    can_partial: bool,
+    can_64: bool,
+    *,
+    piece: int | None = None,
 ) -> None:
-    """Fetch from ``writer.done`` to the end with partial reads."""
+    """Fetch from ``writer.done`` to the end with partial reads (of at most ``piece``)."""
     size = obj.size
+    most = _PARTIAL_MAX if piece is None else min(piece, _PARTIAL_MAX)
     while size is None or writer.done < size:
         offset = writer.done
         left = None if size is None else size - offset
-        want = _PARTIAL_MAX if left is None or left >= _PARTIAL_MAX else left
+        want = most if left is None or left >= most else left
         if can_partial and offset <= _U32_MAX:
             got = await camera.get_partial_object(obj.handle, offset, want, writer)
         elif can_64:

@@ -337,6 +337,10 @@ class Listing(Operations):
         self, storage: int | str | None, folder: str | None
     ) -> list[Storage]:
         stores = await self._storage_list()
+        if not stores:
+            hint = self.dialect.no_storage_hint()
+            if hint is not None:
+                raise NotFoundError(hint)
         if folder:
             store_name = _strip_storage(folder)[0]
             if store_name is not None:

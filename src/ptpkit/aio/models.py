@@ -48,7 +48,9 @@ class CameraEvent:
 
     ``source`` says how it arrived: ``"channel"`` (the PTP/IP event connection) or
     ``"poll"`` (the dialect polled a vendor operation for it). ``vendor`` names vendor
-    event codes (``ObjectAddedInSDRAM`` rather than ``0xC101``).
+    event codes (``ObjectAddedInSDRAM`` rather than ``0xC101``). ``detail``: what a
+    vendor's event record said beyond the code and parameters, in words (a new object's
+    file name, ``"iso = 400"`` for a property change), when the dialect knows it.
     """
 
     code: int
@@ -56,6 +58,7 @@ class CameraEvent:
     params: tuple[int, ...]
     source: EventSource = "channel"
     vendor: Vendor | None = field(default=None, compare=False, repr=False)
+    detail: str | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:

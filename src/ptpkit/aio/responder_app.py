@@ -126,3 +126,7 @@ class InitiatorLink:
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` for as long as this initiator stays connected."""
         raise NotImplementedError
+
+    def close(self) -> None:
+        """Hang up: close both connections at once (a camera that drops an initiator)."""
+        raise NotImplementedError

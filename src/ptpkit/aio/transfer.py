@@ -218,7 +218,14 @@ class Transfers(Listing):
         notify: Notify | None,
     ) -> Path:
         path = await download_object(
-            self, target, dest, progress=progress, resume=resume, existing=existing, notify=notify
+            self,
+            target,
+            dest,
+            progress=progress,
+            resume=resume,
+            existing=existing,
+            notify=notify,
+            piece=self.dialect.partial_read_size(target),
         )
         if is_same_file(path, target.size, target.modified):  # the object is here now
             await self.dialect.after_download(target)  # e.g. free a capture held in memory

@@ -42,6 +42,12 @@ __all__ = ["capture"]
     show_default=True,
     help="Seconds to wait for each capture to complete.",
 )
+@click.option(
+    "--target",
+    type=click.Choice(["card", "memory"]),
+    help="Where the camera keeps the picture, when it lets us choose (a Nikon's SDRAM is "
+    "'memory': freed once downloaded). Default: memory with --download, else card.",
+)
 @download_options()
 def capture(
     *,
@@ -50,18 +56,22 @@ def capture(
     count: int,
     interval: float,
     capture_timeout: float,
+    target: str | None,
     existing: str | None,
     template: str | None,
     hook: str | None,
     delete_after: bool,
 ) -> None:
-    """Take pictures (InitiateCapture) and show, or download, what the camera stored."""
+    """Take pictures (InitiateCapture, or the vendor's way) and show, or download, what the
+    camera stored."""
     options = make_options(existing, template, hook, delete_after)
     if download_dir is None and (template or hook or delete_after or existing):
         raise click.UsageError("--filename, --hook, --delete-after and friends need --download")
 
     async def body(camera: Camera) -> int:
         out = console()
+        chosen = target or ("card" if download_dir is None else "memory")
+        camera.dialect.capture_target = "memory" if chosen == "memory" else "card"
         runner = Downloads(camera, options, out)
         total = Outcome()
         for shot in range(count):

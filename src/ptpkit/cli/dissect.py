@@ -14,6 +14,7 @@ Run it on its own with ``python -m ptpkit.cli.dissect CAPTURE``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def format_dataset(dataset: dict[str, object]) -> str:
         count = len(handles) if isinstance(handles, list) else 0
         return f"ObjectHandles: {count} {_hex_list(handles)}"
     if kind == "DevicePropDesc":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
+        prop = _prop_name(dataset)
         dtype = code_name("datatype", _int(dataset, "data_type"))
         text = f"DevicePropDesc: {prop} {dtype} = {_value(dataset.get('current_value'))}"
         if "step_size" in dataset:
@@ -92,9 +93,33 @@ def format_dataset(dataset: dict[str, object]) -> str:
             text += f" enum {_value(dataset.get('supported_values'))}"
         return text
     if kind == "DevicePropValue":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
-        return f"DevicePropValue: {prop} = {_value(dataset.get('value'))}"
+        return f"DevicePropValue: {_prop_name(dataset)} = {_value(dataset.get('value'))}"
+    events = dataset.get("events")
+    if isinstance(events, list):  # a vendor's event list (Nikon GetEvent, ...)
+        return f"{kind}: {len(events)} [{', '.join(_event_text(e) for e in events[:_MAX_LISTED])}]"
+    items = dataset.get("value")
+    if isinstance(items, list) and all(isinstance(item, dict) for item in items):
+        # a vendor's list of records (Canon EOS GetEvent): how many of each
+        counts = Counter(str(item.get("record_name") or item.get("type")) for item in items)
+        shown = ", ".join(f"{count} {name}" for name, count in counts.most_common(_MAX_LISTED))
+        more = ", …" if len(counts) > _MAX_LISTED else ""
+        return f"{kind}: {len(items)} records" + (f" ({shown}{more})" if items else "")
     return kind
+
+
+def _prop_name(dataset: dict[str, object]) -> str:
+    name = dataset.get("device_prop_name")
+    return (
+        name if isinstance(name, str) else code_name("property", _int(dataset, "device_prop_code"))
+    )
+
+
+def _event_text(event: object) -> str:
+    if not isinstance(event, dict):
+        return str(event)
+    params = event.get("params", [event.get("param")] if "param" in event else [])
+    shown = ", ".join(f"0x{p:X}" for p in params if isinstance(p, int))
+    return f"{event.get('name', event.get('code'))}({shown})"
 
 
 def _details(record: Record) -> str:
@@ -116,8 +141,11 @@ def _details(record: Record) -> str:
     if "guid" in fields:
         parts.append(f"guid={fields['guid']}")
     if "protocol_version" in fields:
-        version = _int(fields, "protocol_version")
-        parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        version = fields["protocol_version"]
+        if isinstance(version, int):
+            parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        else:  # an Init Command Ack without the field (Sony bodies)
+            parts.append("version=none")
     if "reason" in fields:
         reason = _int(fields, "reason")
         try:

@@ -53,6 +53,8 @@ class EventNamer:
             "params": list(event.params),
             "source": event.source,  # "channel", or "poll" (a vendor's polled events)
         }
+        if event.detail:  # a vendor record's words: a file name, "iso = 400"
+            record["detail"] = event.detail
         first = event.params[0] if event.params else None
         if first is None:
             return record
@@ -88,6 +90,8 @@ def event_line(record: dict[str, Any]) -> str:
         detail = record["property"] + ("" if text is None else f" = {text}")
     elif record.get("storage"):
         detail = record["storage"]
+    elif record.get("detail"):
+        detail = record["detail"]
     else:
         detail = " ".join(f"0x{p:08X}" for p in record["params"])
     tid = record.get("transaction_id")

@@ -134,9 +134,9 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
 @click.command()
 @click.argument(
     "dirs",
-    metavar="DIR...",
+    metavar="[DIR]...",
     nargs=-1,
-    required=True,
+    required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -320,7 +320,8 @@ def serve(
     advertise: bool,
     verbose: bool,
 ) -> None:
-    """Serve folders as an emulated PTP/IP camera (one storage per DIR).
+    """Serve folders as an emulated PTP/IP camera (one storage per DIR; with none, a
+    camera without storage, as a Sony body in remote mode).
 
     Binds 127.0.0.1 and is read-only unless told otherwise. Try it with gphoto2:
     `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`.

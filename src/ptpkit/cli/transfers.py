@@ -182,6 +182,7 @@ class Downloads:
                 progress=progress.update,
                 existing=None,  # placed above
                 notify=lambda text: progress.note(f"  {text}"),
+                piece=self.camera.dialect.partial_read_size(obj),
             )
         progress.finish_file(label, path.stat().st_size)
         outcome.downloaded.append(path)

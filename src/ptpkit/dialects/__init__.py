@@ -17,10 +17,22 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.dialects.base import Dialect
+from ptpkit.dialects.canon import CanonEosDialect
 from ptpkit.dialects.generic import GenericDialect
+from ptpkit.dialects.nikon import NikonDialect
+from ptpkit.dialects.sony import SonyDialect
 from ptpkit.proto.datasets import DeviceInfo
 
-__all__ = ["AUTO", "DIALECTS", "Dialect", "GenericDialect", "choose_dialect", "dialect_class"]
+__all__ = [
+    "AUTO",
+    "DIALECTS",
+    "Dialect",
+    "GenericDialect",
+    "NikonDialect",
+    "SonyDialect",
+    "choose_dialect",
+    "dialect_class",
+]
 
 #: Let the camera's DeviceInfo decide.
 AUTO = "auto"
@@ -28,7 +40,7 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (GenericDialect,)}
+    {cls.name: cls for cls in (NikonDialect, CanonEosDialect, SonyDialect, GenericDialect)}
 )
 
 
@@ -41,9 +53,7 @@ def dialect_class(name: str) -> type[Dialect]:
     return cls
 
 
-def choose_dialect(
-    info: DeviceInfo, override: str | type[Dialect] | None = None
-) -> type[Dialect]:
+def choose_dialect(info: DeviceInfo, override: str | type[Dialect] | None = None) -> type[Dialect]:
     """The dialect for a camera with this DeviceInfo: ``override`` when it names one
     (not None or ``"auto"``; a class of one's own is taken as it is), else the first of
     :data:`DIALECTS` that claims the camera."""

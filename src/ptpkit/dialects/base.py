@@ -38,11 +38,13 @@ from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 if TYPE_CHECKING:
     from ptpkit.aio.client import Camera
 
-__all__ = ["Dialect", "Transport"]
+__all__ = ["CaptureTarget", "Dialect", "Transport"]
 
 #: Which transport session a dialect's connection uses: standard PTP/IP, or Fujifilm's
 #: variant of it.
 Transport = Literal["ptpip", "fuji"]
+#: Where a capture goes (:attr:`Dialect.capture_target`).
+CaptureTarget = Literal["card", "memory"]
 
 
 class Dialect:
@@ -62,10 +64,15 @@ class Dialect:
     vendor: ClassVar[Vendor | None] = None
     #: The transport session class of the connection (chosen before connecting).
     transport: ClassVar[Transport] = "ptpip"
-    #: Whether events are fetched by polling a vendor operation (:meth:`poll_events`).
-    polls_events: ClassVar[bool] = False
+    #: Whether events are fetched by polling a vendor operation (:meth:`poll_events`);
+    #: a dialect may decide in :meth:`start`, from the operations the camera lists.
+    polls_events: bool = False
     #: Seconds between two polls while anyone listens.
-    poll_interval: ClassVar[float] = 0.2
+    poll_interval: float = 0.2
+    #: Where a capture goes when the camera lets the client choose: ``"card"``, or
+    #: ``"memory"`` (kept in the camera until :meth:`~ptpkit.aio.client.Camera.download`
+    #: fetched it, then freed: Nikon's SDRAM, Canon's and Sony's in-memory captures).
+    capture_target: CaptureTarget = "card"
 
     def __init__(self, camera: Camera) -> None:
         self.camera = camera
@@ -122,6 +129,19 @@ class Dialect:
     async def after_download(self, obj: CameraObject) -> None:
         """Runs after :meth:`~ptpkit.aio.client.Camera.download` fetched ``obj``."""
         raise NotImplementedError
+
+    def partial_read_size(self, obj: CameraObject) -> int | None:
+        """How :meth:`~ptpkit.aio.client.Camera.download` reads ``obj``: None with
+        GetObject (resuming with GetPartialObject); a size: with GetPartialObject from
+        the start, at most that many bytes at a time (a Canon EOS capture in the
+        camera's memory, read as gphoto2 reads it)."""
+        raise NotImplementedError
+
+    def no_storage_hint(self) -> str | None:
+        """Why the camera lists no storage and what to do, when the vendor knows (a Sony
+        body in remote mode); listing objects then raises
+        :class:`~ptpkit.errors.NotFoundError` with it. None: nothing to list, no error."""
+        return None
 
     # -- properties -------------------------------------------------------------------------
     def property_codes(self) -> tuple[int, ...]:

@@ -54,7 +54,8 @@ class GenericDialect(Dialect):
 
     @classmethod
     def matches(cls, info: DeviceInfo) -> bool:
-        return True
+        """Every camera; a vendor dialect built on this one claims its vendor's only."""
+        return cls.vendor is None or super().matches(info)
 
     # -- the session ----------------------------------------------------------------------
     async def start(self) -> None:
@@ -119,6 +120,9 @@ class GenericDialect(Dialect):
         return [obj for obj in objects if not obj.is_folder]
 
     async def after_download(self, obj: CameraObject) -> None:
+        return None
+
+    def partial_read_size(self, obj: CameraObject) -> int | None:
         return None
 
     # -- properties -------------------------------------------------------------------------

@@ -65,6 +65,10 @@ class Connection:
             TO_INITIATOR: Half(self, TO_INITIATOR),
         }
         self.phases: dict[Direction, _Phase | None] = {TO_RESPONDER: None, TO_INITIATOR: None}
+        # The transaction whose data phase in that direction was whole before any End Data
+        # (by its announced length): an empty End Data for it may still come (Sony bodies
+        # send one), and belongs to that phase.
+        self.ended: dict[Direction, int | None] = {TO_RESPONDER: None, TO_INITIATOR: None}
         self.channel: ChannelKind | None = None
         self.records: list[Record] = []
         self.reset = False
@@ -143,7 +147,9 @@ class Connection:
         elif isinstance(packet, StartData):
             total = packet.total_length if packet.length_known else None
             self.phases[half.direction] = self._new_phase(packet.transaction_id, total)
+            self.ended[half.direction] = None
             if total == 0:
+                self.ended[half.direction] = packet.transaction_id
                 self._complete(half, record)
 
     def _new_phase(self, tid: int, total: int | None) -> _Phase:
@@ -158,7 +164,17 @@ class Connection:
         if chunk.first:
             self._decide_channel(half, chunk.packet_type)
         phase = self.phases[half.direction]
-        if self.channel != "event" and (phase is None or phase.tid != chunk.transaction_id):
+        if (
+            phase is None
+            and chunk.is_end_data
+            and chunk.first
+            and chunk.last
+            and not chunk.data
+            and chunk.transaction_id == self.ended[half.direction]
+        ):
+            self.ended[half.direction] = None  # the empty End Data of a whole data phase
+            phase = _Phase(chunk.transaction_id, 0)  # counted, never decoded again
+        elif self.channel != "event" and (phase is None or phase.tid != chunk.transaction_id):
             # Data without Start Data (or for another transaction): follow it anyway.
             phase = self.phases[half.direction] = self._new_phase(chunk.transaction_id, None)
         if phase is not None and self.channel != "event":
@@ -179,9 +195,11 @@ class Connection:
                 "payload_length": chunk.packet_length - _DATA_HEADER_SIZE,
             },
         )
-        if phase is not None and self.channel != "event":
-            done = chunk.is_end_data or (phase.total is not None and phase.received >= phase.total)
-            if done:
+        if phase is not None and self.channel != "event" and self.phases[half.direction] is phase:
+            if chunk.is_end_data:
+                self._complete(half, record)
+            elif phase.total is not None and phase.received >= phase.total:
+                self.ended[half.direction] = phase.tid
                 self._complete(half, record)
 
     def _complete(self, half: Half, record: Record) -> None:

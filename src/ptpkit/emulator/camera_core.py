@@ -306,13 +306,13 @@ class CameraCore:
             raise StoreError(ResponseCode.StoreReadOnly)
         return sid
 
-    async def capture(self, storage_id: int = 0) -> int:
-        """Generate a JPEG at the ImageSize setting and store it; returns its handle."""
+    async def render_capture(self) -> bytes:
+        """A freshly generated JPEG at the ImageSize setting (counted in ``captures``)."""
         loop = asyncio.get_running_loop()
         width, height = self.properties.image_size
         self.captures += 1
         text = f"{self.identity.model} #{self.captures}"
-        data = await loop.run_in_executor(
+        return await loop.run_in_executor(
             None,
             functools.partial(
                 generate_capture_jpeg,
@@ -324,6 +324,11 @@ class CameraCore:
                 model=self.identity.model,
             ),
         )
+
+    async def capture(self, storage_id: int = 0) -> int:
+        """Generate a JPEG at the ImageSize setting and store it; returns its handle."""
+        loop = asyncio.get_running_loop()
+        data = await self.render_capture()
         before = set(self.store.handles(ALL, 0, 0))
         handle = await loop.run_in_executor(None, self.store.add_capture, storage_id, data, ".JPG")
         # Folders the capture created (DCIM/100PTPKT): every initiator hears of them.

@@ -23,6 +23,7 @@ from ptpkit.emulator.camera_core import CameraCore
 from ptpkit.emulator.device import CameraIdentity
 from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.folder_store import FolderStore
+from ptpkit.emulator.no_storage import NoStorage
 from ptpkit.emulator.operations import Initiator
 from ptpkit.emulator.personas import DEFAULT_PERSONA, Persona, get_persona
 from ptpkit.emulator.properties import DeviceProperties
@@ -42,7 +43,7 @@ class EmulatorServer:
 
     def __init__(
         self,
-        store: FolderStore,
+        store: FolderStore | NoStorage,
         camera: CameraCore,
         options: ServerOptions,
         persona: str = DEFAULT_PERSONA,
@@ -140,7 +141,8 @@ def serve(
     join_writes: bool = True,
     **store_options: Any,
 ) -> EmulatorServer:
-    """An emulated PTP/IP camera serving ``dirs`` (one storage per folder).
+    """An emulated PTP/IP camera serving ``dirs`` (one storage per folder; none: a camera
+    without storage, as a body in remote mode).
 
     Use it as ``async with serve(...) as server``. ``port`` 0 picks a free port (see
     ``server.port``). ``persona`` is the camera family played (a name of
@@ -171,7 +173,12 @@ def serve(
     roots = [os.fspath(d) for d in dirs]
     faults = faults or Faults()
     played = get_persona(persona)  # an unknown name fails before anything is opened
-    store = FolderStore(roots, writable=writable, thumbnails=thumbnails, **store_options)
+    options_of_store = {**played.store_options, **store_options}
+    store: FolderStore | NoStorage = (
+        FolderStore(roots, writable=writable, thumbnails=thumbnails, **options_of_store)
+        if roots
+        else NoStorage()  # no folder: a camera without storage (a body in remote mode)
+    )
     base = played.identity
     identity = CameraIdentity(
         friendly_name=base.friendly_name if name is None else name,

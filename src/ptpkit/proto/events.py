@@ -70,12 +70,13 @@ class InitiatorConnected:
 @dataclass(frozen=True, slots=True)
 class CommandAckReceived:
     """Initiator side: the command connection is accepted; open the event connection now
-    (the Init Event Request is already queued on :attr:`Channel.EVENT`)."""
+    (the Init Event Request is already queued on :attr:`Channel.EVENT`).
+    ``protocol_version`` is None when the ack carried none (Sony bodies)."""
 
     connection_number: int
     guid: bytes
     friendly_name: str
-    protocol_version: int
+    protocol_version: int | None
 
 
 @dataclass(frozen=True, slots=True)

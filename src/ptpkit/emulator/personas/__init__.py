@@ -16,7 +16,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
+from ptpkit.emulator.personas.canon import CANON_EOS
 from ptpkit.emulator.personas.generic import GENERIC
+from ptpkit.emulator.personas.nikon import NIKON
+from ptpkit.emulator.personas.sony import SONY
 
 __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 
@@ -24,7 +27,9 @@ __all__ = ["DEFAULT_PERSONA", "PERSONAS", "Persona", "get_persona"]
 DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
-PERSONAS: Mapping[str, Persona] = MappingProxyType({p.name: p for p in (GENERIC,)})
+PERSONAS: Mapping[str, Persona] = MappingProxyType(
+    {p.name: p for p in (GENERIC, NIKON, CANON_EOS, SONY)}
+)
 
 
 def get_persona(persona: str | Persona) -> Persona:

@@ -14,7 +14,7 @@ NAME`` and ``ptpkit.emulator.serve(..., persona=NAME)`` play one.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ptpkit.emulator.backend import Storage
@@ -37,6 +37,9 @@ class Persona:
     values change). ``camera_class`` is built with the operation table, the
     description, the identity and the properties, and the server's options.
     ``ports``: where the family listens (the first is the default of ``serve``).
+    ``store_options``: how the family's folder store names things (e.g. where captures
+    go: ``DCIM/100CANON/IMG_0001.JPG``), given to
+    :class:`~ptpkit.emulator.folder_store.FolderStore` unless ``serve`` is told otherwise.
     """
 
     name: str
@@ -48,6 +51,7 @@ class Persona:
     camera_class: type[CameraCore]
     transport: PersonaTransport = "ptpip"
     ports: tuple[int, ...] = (15740,)
+    store_options: Mapping[str, Any] = field(default_factory=dict)
 
     def make_camera(
         self,

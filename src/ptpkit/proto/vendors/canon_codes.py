@@ -16,7 +16,9 @@ __all__ = [
     "CANON_OPERATION_DATA_DIRECTION",
     "CanonDevicePropCode",
     "CanonEventCode",
+    "CanonObjectFormat",
     "CanonOperationCode",
+    "CanonResponseCode",
     "DataDirection",
 ]
 
@@ -225,6 +227,28 @@ class CanonEventCode(IntEnum):
     ObjectInfoChangedEx64LFN = 0xC1B7
     RequestObjectTransfer64LFN = 0xC1B8
     RequestObjectTransferFTP = 0xC1F1
+
+
+class CanonResponseCode(IntEnum):
+    """Canon EOS response codes (gphoto2 ``PTP_RC_CANON_EOS_*``)."""
+
+    UnknownCommand = 0xA001
+    OperationRefused = 0xA005
+    LensCoverClosed = 0xA006
+    LowBattery = 0xA101
+    ObjectNotReady = 0xA102  # e.g. no viewfinder frame yet: gphoto2 retries
+    CannotMakeObject = 0xA104
+    MemoryStatusNotReady = 0xA106
+
+
+class CanonObjectFormat(IntEnum):
+    """Canon object formats (gphoto2 ``PTP_OFC_CANON_*``): CRW3 is a CR2 raw file."""
+
+    CRW = 0xB101
+    CRW3 = 0xB103
+    MOV = 0xB104
+    MOV2 = 0xB105
+    CR3 = 0xB108
 
 
 class CanonDevicePropCode(IntEnum):

@@ -34,14 +34,15 @@ from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer
 from ptpkit.proto.codes import DataDirection, DataType, DevicePropCode
 from ptpkit.proto.datasets import pull_array, push_array
+from ptpkit.proto.vendors.base import Vendor
 
 __all__ = [
     "CAPTURE_TARGET_CARD", "CAPTURE_TARGET_SDRAM", "CAPTURE_WITHOUT_AF", "CAPTURE_WITH_AF",
     "DEVICE_READY_BUSY", "LIVEVIEW_PROHIBIT_BITS", "NIKON_OPERATION_DATA_DIRECTION",
-    "NIKON_STANDARD_PROPERTIES", "NIKON_VALUE_NAMES", "SDRAM_OBJECT", "NikonDevicePropCode",
-    "NikonEvent", "NikonEventCode", "NikonEventEx", "NikonEventList", "NikonEventListEx",
-    "NikonLiveViewImage", "NikonOperationCode", "NikonResponseCode", "NikonVendorPropCodes",
-    "liveview_prohibit_reasons", "nikon_value_name",
+    "NIKON_STANDARD_PROPERTIES", "NIKON_VALUE_NAMES", "SDRAM_OBJECT", "VENDOR",
+    "NikonDevicePropCode", "NikonEvent", "NikonEventCode", "NikonEventEx", "NikonEventList",
+    "NikonEventListEx", "NikonLiveViewImage", "NikonOperationCode", "NikonResponseCode",
+    "NikonVendorPropCodes", "liveview_prohibit_reasons", "nikon_value_name",
 ]  # fmt: skip
 
 SDRAM_OBJECT = 0xFFFF0001
@@ -592,3 +593,17 @@ def nikon_value_name(code: int, value: object) -> str | None:
     if table is None or not isinstance(value, int):
         return None
     return table.get(value)
+
+
+VENDOR = Vendor(
+    name="nikon",
+    extension_id=0xA,
+    manufacturers=("Nikon",),
+    codes={"operation": (NikonOperationCode,), "event": (NikonEventCode,),
+           "response": (NikonResponseCode,), "property": (NikonDevicePropCode,)},
+    datasets={_N.GetEvent: NikonEventList.decode, _N.GetEventEx: NikonEventListEx.decode,
+              _N.GetVendorPropCodes: NikonVendorPropCodes.decode,
+              _N.GetLiveViewImg: NikonLiveViewImage.decode},
+)  # fmt: skip
+"""Nikon for dissect and the dialect: VendorExtensionID 0xA, or 6/0xFFFFFFFF with "Nikon" in
+Manufacturer (gphoto2's rules, dialects.md §1.2); its codes' names and its datasets."""
