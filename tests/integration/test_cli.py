@@ -337,7 +337,7 @@ def test_config_lists_gets_and_sets(emulator: EmulatorThread):
     assert "BatteryLevel" in listing.stdout and "0x5001" in listing.stdout
     one = invoke("config", "imagesize", *address(emulator))
     assert one.exit_code == 0 and "ImageSize = 1920x1080" in one.stdout
-    assert "Choice: 0 640x480" in one.stdout
+    assert "allowed: 640x480, 1280x720" in one.stdout
     changed = invoke("config", "ImageSize", "640x480", *address(emulator))
     assert changed.exit_code == 0 and "ImageSize = 640x480" in changed.stdout
     data = json.loads(invoke("config", "fnumber", "--json", *address(emulator)).stdout)

@@ -171,3 +171,19 @@ def test_mkdir(emulator: EmulatorThread, card: Path):
     assert again.exit_code == 0 and again.stdout.strip() == f"exists: {STORE}/DCIM/200NEW"
     on_file = invoke("mkdir", "misc/empty.dat", *address(emulator))
     assert on_file.exit_code == EXIT_CAMERA and "is not a folder" in on_file.stderr
+
+
+def test_patterns_match_files_or_else_folders(emulator: EmulatorThread, card: Path, tmp_path: Path):
+    # '*' is every file (flat, as a shell's *), not the folders with their trees
+    flat = invoke("get", "*", "-o", str(tmp_path / "flat"), *address(emulator))
+    assert flat.exit_code == 0, flat.output
+    assert sorted(tree(tmp_path / "flat")) == sorted(p.name for p in card.rglob("*") if p.is_file())
+    # a pattern that matches folders only stands for them
+    assert listed(emulator, "DCIM/10*") == [
+        f"{STORE}/DCIM/100TEST/IMG_0001.JPG",
+        f"{STORE}/DCIM/100TEST/IMG_0002.JPG",
+        f"{STORE}/DCIM/101TEST/CLIP.MOV",
+        f"{STORE}/DCIM/101TEST/IMG_0101.JPG",
+    ]
+    dry = invoke("rm", "--dry-run", "*", *address(emulator))  # files only: no -r needed
+    assert dry.exit_code == 0 and "6 object(s) would be deleted" in dry.stdout

@@ -32,13 +32,12 @@ def words_of(camera: Camera) -> Callable[[int, PtpValue], str]:
 
 
 def _shown(words: Callable[[int, PtpValue], str], code: int, value: PtpValue) -> str:
-    """Words, and the raw value beside them when they differ: ``f/5.6 (560)``; text
-    without a meaning of its own in quotes (so that an empty one shows)."""
-    raw = show_value(-1, value)
+    """A value in words (``f/5.6``; the raw value is in ``--json``); text without a
+    meaning of its own in quotes (so that an empty one shows)."""
     text = words(code, value)
-    if isinstance(value, str):
-        return repr(value) if text == value and form_for(code) is None else text
-    return text if text == raw else f"{text} ({raw})"
+    if isinstance(value, str) and text == value and form_for(code) is None:
+        return repr(value)
+    return text
 
 
 def _allowed(words: Callable[[int, PtpValue], str], desc: DevicePropDesc) -> list[str]:
@@ -96,7 +95,8 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
     (Daylight, f/5.6, 5.6, 1/250, 0.004, 2s, +0.7, 1920x1080, now for the date), the raw
     number (560, 0x230), or gphoto2's "Choice: N" (the Nth allowed value, from 0). A value
     the camera does not allow is refused before anything is sent, with the allowed ones
-    (exit 2)."""
+    (exit 2). `config NAME` lists the allowed values in order: "Choice: 0" is the first.
+    The raw values are in --json."""
 
     async def body(camera: Camera) -> int:
         out = console()
@@ -133,7 +133,12 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
         if value is not None:
             if not desc.get_set:
                 raise BadValueError(f"{label} is read-only: the camera does not let it be set")
-            await camera.set_property(code, value)  # refused before sending if not allowed
+            try:  # refused before anything is sent when the camera does not allow it
+                await camera.set_property(code, value)
+            except BadValueError:
+                raise
+            except ValueError as exc:  # a dialect's own refusal: the same exit code
+                raise BadValueError(str(exc)) from None
             desc = await camera.describe_property(code)
         if as_json:
             out.print_json(json.dumps(property_json(desc, label, words)))
@@ -143,10 +148,9 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
             f"  type {desc.data_type.name}, {'read-write' if desc.get_set else 'read-only'}, "
             f"default {_shown(words, code, desc.factory_default_value)}",
         ]
-        if isinstance(desc.form, PropEnum):
-            lines += [f"  Choice: {i} {words(code, v)}" for i, v in enumerate(desc.form.values)]
-        elif isinstance(desc.form, PropRange):
-            lines.append(f"  allowed: {', '.join(_allowed(words, desc))}")
+        allowed = _allowed(words, desc)
+        if allowed:  # "Choice: N" picks the Nth of these, from 0, as in gphoto2
+            lines.append(f"  allowed: {', '.join(allowed)}")
         out.print("\n".join(lines), markup=False, highlight=False)
         return 0
 

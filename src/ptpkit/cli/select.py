@@ -6,7 +6,8 @@
   path inside any storage, or inside the one named first;
 - a **storage** (``/store_00010001``) or ``/``: everything in it, or on the camera;
 - a **pattern** (``IMG_00*.JPG``, ``*/101TEST/*``): shell wildcards on the name, or on the
-  path when the pattern holds a ``/``.
+  path when the pattern holds a ``/``; the files it matches (``*`` is every file, not the
+  folders), or the folders when it matches no file (``DCIM/1*``).
 
 Case does not matter. A folder stands for everything below it: ``ls`` lists it, ``get``
 downloads it with its tree, ``rm -r`` deletes it. A name that matches nothing is a
@@ -74,9 +75,11 @@ async def resolve(camera: Camera, specs: Sequence[str]) -> tuple[list[Target], l
 
 def _match(spec: str, listing: list[CameraObject], storages: list[str]) -> list[Target]:
     text = spec.strip()
-    if _WILDCARDS.search(text):
+    if _WILDCARDS.search(text):  # files, as a shell's * is; folders only when no file matches
         matcher = object_matcher(text)
-        return [Target(o.path, o) for o in listing if matcher(o)]
+        found = [o for o in listing if matcher(o)]
+        files = [o for o in found if not o.is_folder]
+        return [Target(o.path, o) for o in (files or found)]
     store, rel = _split_storage(text)
     if not rel:
         if store is None:  # "/" or "": the whole camera
