@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from ptpkit.errors import (
+    CameraStateError,
     ConnectError,
     ConnectionLost,
     InitFailError,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
         CameraObject,
         EventsDropped,
         EventStream,
+        FujiCamera,
         NotFoundError,
         Storage,
         TransferError,
@@ -64,6 +66,7 @@ _LAZY_NAMES: dict[str, str] = {
             "CameraObject",
             "EventStream",
             "EventsDropped",
+            "FujiCamera",
             "NotFoundError",
             "Storage",
             "TransferError",
@@ -103,6 +106,7 @@ __all__ = [
     "Camera",
     "CameraEvent",
     "CameraObject",
+    "CameraStateError",
     "ConnectError",
     "ConnectionLost",
     "DeviceInfo",
@@ -112,6 +116,7 @@ __all__ = [
     "EventStream",
     "EventsDropped",
     "FoundCamera",
+    "FujiCamera",
     "InitFailError",
     "NotFoundError",
     "ObjectFormat",

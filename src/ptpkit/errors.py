@@ -7,6 +7,7 @@ PtpError
 │       └── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
 │           └── BufferReadError   a read past the end of a buffer
 ├── PtpResponseError              the responder answered an operation with a code other than OK
+│   └── CameraStateError          ... because of the mode it is in; says what to change
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
 ├── BadValueError                 a property value that is not allowed or not understood
 └── TransportError                the link itself failed (raised by the I/O adapters only)
@@ -22,6 +23,7 @@ from collections.abc import Sequence
 __all__ = [
     "BadValueError",
     "BufferReadError",
+    "CameraStateError",
     "CaptureError",
     "ConnectError",
     "ConnectionLost",
@@ -103,6 +105,23 @@ class PtpResponseError(PtpError):
         self.params = params
         where = f" to {code_name('operation', operation)}" if operation is not None else ""
         super().__init__(f"camera answered {self.name} (0x{code:04X}){where}")
+
+
+class CameraStateError(PtpResponseError):
+    """The camera refused an operation because of the mode or state it is in (a Fujifilm
+    body not set to accept a computer, a focus that failed); ``advice`` says what to do."""
+
+    def __init__(
+        self,
+        code: int,
+        advice: str,
+        *,
+        operation: int | None = None,
+        params: tuple[int, ...] = (),
+    ) -> None:
+        super().__init__(code, operation=operation, params=params)
+        self.advice = advice
+        self.args = (f"{self.args[0]}: {advice}",)
 
 
 _INIT_FAIL_WORDS = {

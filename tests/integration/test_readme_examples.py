@@ -67,7 +67,7 @@ def test_the_usage_section_marks_few_examples_as_not_run():
     skipped = [text for _, text in found if NOT_RUN in text]
     background = [t for k, t in found if k == "sh" and t.split("#")[0].rstrip().endswith("&")]
     assert all(NOT_RUN in t for t in background), background  # a server would stay behind
-    assert len(found) >= 40 and len(skipped) <= 20, skipped
+    assert len(found) >= 40 and len(skipped) <= len(found) // 2, skipped  # most run
     section = usage_section()
     for option in (
         "--filename",

@@ -618,10 +618,10 @@ def test_any_port_by_the_handshake(tmp_path: Path) -> None:
     web = net.conn(40000, server_port=8080)
     web.handshake()
     web.send(web.C, b"GET / HTTP/1.0\r\n\r\n")
-    command = net.conn(50400, server_port=55740)
+    command = net.conn(50400, server_port=15800)
     command.handshake()
     command.send(command.C, InitCommandRequest(GUID_I, "vm").encode(), cuts=[3])  # split
-    events = net.conn(50401, server_port=55740)
+    events = net.conn(50401, server_port=15800)
     events.handshake()
     events.send(events.S, h("08 00 00 00 04 00 00 00"))  # request missed: an Init Event Ack
     headless = net.conn(50402, server_port=9999)

@@ -29,6 +29,7 @@ from typing import Any, Literal
 from ptpkit.aio.capture import Capture
 from ptpkit.aio.connection import DEFAULT_PORT
 from ptpkit.aio.events import EventStream
+from ptpkit.aio.fuji_transport import FujiTransport
 from ptpkit.aio.models import (
     CameraEvent,
     CameraObject,
@@ -42,25 +43,31 @@ from ptpkit.aio.models import (
     property_code,
 )
 from ptpkit.aio.properties import Properties
+from ptpkit.aio.sessions import fuji_session
 from ptpkit.aio.transfer import Transfers
 from ptpkit.dialects import AUTO, Dialect, choose_dialect, dialect_class
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.errors import (
     ConnectionLost,
+    InitFailError,
     NotFoundError,
     PtpError,
     PtpResponseError,
     PtpTimeoutError,
     TransferError,
 )
+from ptpkit.proto.vendors.fuji import COMMAND_PORT as FUJI_PORT
+from ptpkit.proto.vendors.fuji import INIT_FAIL_WRONG_VERSION
 
 __all__ = [
     "DEFAULT_PORT",
+    "FUJI_PORT",
     "Camera",
     "CameraEvent",
     "CameraObject",
     "EventStream",
     "EventsDropped",
+    "FujiCamera",
     "NotFoundError",
     "Response",
     "Sink",
@@ -259,6 +266,47 @@ class Camera(Capture, Properties, Transfers):
         await self.close()
 
 
+class FujiCamera(FujiTransport, Camera):
+    """A Fujifilm camera, over its variant of PTP/IP (:mod:`~ptpkit.aio.fuji_transport`):
+    the connection pumps a Fujifilm session, and the init sequence follows OpenSession.
+
+    ``port`` is the command port (55740); ``event_port`` defaults to ``port + 1``
+    (gphoto2 keeps 55741 whatever the command port is). Other keyword arguments are
+    :class:`Camera`'s.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int = FUJI_PORT,
+        *,
+        event_port: int | None = None,
+        **options: Any,
+    ) -> None:
+        options.setdefault("session_factory", fuji_session)
+        super().__init__(
+            host, port, event_port=port + 1 if event_port is None else event_port, **options
+        )
+
+    async def _open_session(self) -> None:
+        await super()._open_session()
+        await self.start_fuji()
+
+    def _session_retry(self) -> Camera | None:
+        return None  # (the Nikon habit it serves is not a Fujifilm one)
+
+
+def camera_class(dialect: str | type[Dialect] = AUTO, port: int = DEFAULT_PORT) -> type[Camera]:
+    """The camera class (the transport) for a dialect and port: :class:`FujiCamera` for a
+    dialect on Fujifilm's transport (``"fujifilm"``), or with ``"auto"`` on port 55740;
+    :class:`Camera` otherwise."""
+    if isinstance(dialect, str):
+        if dialect.strip().lower() == AUTO:
+            return FujiCamera if port == FUJI_PORT else Camera
+        dialect = dialect_class(dialect)
+    return FujiCamera if dialect.transport == "fuji" else Camera
+
+
 # -- connect --------------------------------------------------------------------------
 class _Connection:
     """What :func:`connect` returns: ``await`` it, or use it with ``async with``."""
@@ -270,6 +318,18 @@ class _Connection:
         camera = self._camera
         try:
             return await camera._open()
+        except InitFailError as exc:
+            if not (
+                exc.reason == INIT_FAIL_WRONG_VERSION
+                and type(camera) is Camera
+                and camera._dialect_choice == AUTO
+            ):
+                raise
+            # What a Fujifilm body answers a standard Init Command Request: its variant.
+            _log.info("Init Fail 0x201D: a Fujifilm body; reconnecting with its variant")
+            options = dict(camera._options, session_id=camera._session_choice)
+            self._camera = FujiCamera(camera.host, camera.port, **options)
+            return await self._camera._open()
         except ConnectionLost:
             retry = camera._session_retry()
             if retry is None:
@@ -333,12 +393,16 @@ def connect(
     Nikons (a D5300) want, closing the link otherwise. With ``retry_session_id`` a
     refused OpenSession, or a link dropped on it, is retried once that way.
 
+    The transport follows the dialect: Fujifilm's variant (:class:`FujiCamera`) for
+    ``"fujifilm"``, or with ``"auto"`` on its port 55740 or when the camera answers the
+    standard Init Command Request with Init Fail 0x201D, as Fujifilm bodies do.
+
     Raises :class:`ConnectError`, :class:`InitFailError` (with the reason in words),
     :class:`PtpTimeoutError`, or ValueError for an unknown dialect.
     """
     if isinstance(dialect, str) and dialect.strip().lower() != AUTO:
         dialect_class(dialect)  # an unknown name fails here, before connecting
-    camera = Camera(
+    camera = camera_class(dialect, port)(
         host,
         port,
         guid=guid,

@@ -1,6 +1,8 @@
 """The connection: both TCP connections, and the pump that feeds the sans-IO session.
 
-A thin adapter around :class:`~ptpkit.proto.initiator.InitiatorSession`. Two asyncio
+A thin adapter around a sans-IO initiator session: the CIPA
+:class:`~ptpkit.proto.initiator.InitiatorSession` by default, or any other with the same
+methods (:mod:`~ptpkit.aio.sessions`: Fujifilm's variant). Two asyncio
 protocols (the command and the event connection) feed the bytes they receive into the
 sans-IO session, drain its events, and write what it queues; nothing else touches a
 socket. The event connection is therefore read continuously, whatever the caller is
@@ -29,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
 from ptpkit.aio.events import EventStream
 from ptpkit.aio.models import CameraEvent, Storage
+from ptpkit.aio.sessions import ClientSession, SessionFactory, ptpip_session
 from ptpkit.config import load_identity
 from ptpkit.errors import (
     ConnectionLost,
@@ -57,7 +60,6 @@ from ptpkit.proto.events import (
     TimedOut,
     TransactionCancelled,
 )
-from ptpkit.proto.initiator import InitiatorSession
 from ptpkit.proto.state import TransactionState
 
 if TYPE_CHECKING:
@@ -116,6 +118,7 @@ class Connection:
         event_queue_size: int = 1000,
         session_id: int = 1,
         open_session: bool = True,
+        session_factory: SessionFactory | None = None,
     ) -> None:
         identity = load_identity(guid, name)
         self.host = host
@@ -128,14 +131,13 @@ class Connection:
         self.event_queue_size = event_queue_size
         self.session_id = session_id
         self._want_session = open_session
-        self._session = InitiatorSession(
+        self._session: ClientSession = (session_factory or ptpip_session)(
             identity.guid,
             identity.name,
             handshake_timeout=handshake_timeout,
             response_timeout=response_timeout,
             probe_interval=probe_interval,
             probe_timeout=probe_timeout,
-            borrow_data=True,  # every event is handled before the next read (_after_input)
         )
         self._handshake_timeout = handshake_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -568,7 +570,7 @@ class Connection:
 
 
 def _timeout_error(
-    what: str, handshake_timeout: float | None, session: InitiatorSession
+    what: str, handshake_timeout: float | None, session: ClientSession
 ) -> PtpTimeoutError:
     if what == "handshake":
         return PtpTimeoutError(

@@ -278,10 +278,9 @@ class Transactions(Connection):
             if session.transaction is not TransactionState.DATA_OUT or txn.future.done():
                 return  # the camera answered early (e.g. StoreFull) or we cancelled
             length = min(_PACKET_SIZE, total - sent)
-            header = session.data_header(length, self._now())
-            if not header:
-                return
-            self._write_command(header)
+            # (Fujifilm's variant: the phase is one packet, whose header went first; its
+            # pieces have none, and b"" is written.)
+            self._write_command(session.data_header(length, self._now()))
             # A packet, once begun, must be finished: shield it from cancellation.
             send = asyncio.ensure_future(source.send(protocol, sent, length))
             try:

@@ -12,7 +12,14 @@ from typing import Any
 
 import click
 
-from ptpkit.aio.client import DEFAULT_PORT, Camera, connect
+from ptpkit.aio.client import (
+    DEFAULT_PORT,
+    FUJI_PORT,
+    Camera,
+    FujiCamera,
+    camera_class,
+    connect,
+)
 from ptpkit.cli.base import (
     EXIT_CAMERA,
     EXIT_CODES_HELP,
@@ -101,9 +108,9 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "-p",
         envvar="PTPKIT_PORT",
         type=click.IntRange(1, 65535),
-        default=DEFAULT_PORT,
-        show_default=True,
-        help="PTP/IP port [env PTPKIT_PORT].",
+        default=None,
+        help=f"PTP/IP port [env PTPKIT_PORT; default: {DEFAULT_PORT}, "
+        f"{FUJI_PORT} with --dialect fujifilm].",
     )
     @click.option(
         "--guid",
@@ -137,7 +144,7 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(
         host: str | None,
-        port: int,
+        port: int | None,
         initiator_guid: str | None,
         initiator_name: str | None,
         handshake_timeout: float,
@@ -145,16 +152,22 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
         discover_timeout: float,
         **kwargs: Any,
     ) -> Any:
+        dialect = settings().dialect
         if not host:  # discover: the one camera that answers, or a usage error
             from ptpkit.cli.pick import pick_camera
 
             found = pick_camera(discover_timeout, run_loop)
             host = found.address
-            source = click.get_current_context().get_parameter_source("port")
-            if source is click.core.ParameterSource.DEFAULT:
+            if port is None:  # not given: the one the camera advertises
                 port = found.port
+        if port is None:
+            try:
+                fuji = camera_class(dialect) is FujiCamera
+            except ValueError:  # an unknown dialect: connect says so
+                fuji = False
+            port = FUJI_PORT if fuji else DEFAULT_PORT
         options = CameraOptions(
-            host, port, initiator_guid, initiator_name, handshake_timeout, settings().dialect
+            host, port, initiator_guid, initiator_name, handshake_timeout, dialect
         )
         return func(cam=options, **kwargs)
 

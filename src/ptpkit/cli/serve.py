@@ -144,9 +144,9 @@ def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> N
     "--port",
     "-p",
     type=click.IntRange(0, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="TCP port (0 = pick a free one).",
+    default=None,
+    help=f"TCP port (0 = pick a free one) [default: {DEFAULT_PORT}, or the persona's: "
+    "55740 for fujifilm, whose events and live view take the next two ports].",
 )
 @click.option("--writable", is_flag=True, help="Allow upload, delete, move, copy and capture.")
 @click.option("--allow-format", is_flag=True, help="Also allow FormatStore (with --writable).")
@@ -288,7 +288,7 @@ def serve(
     *,
     dirs: tuple[Path, ...],
     host: str,
-    port: int,
+    port: int | None,
     writable: bool,
     allow_format: bool,
     persona: str,
@@ -324,7 +324,8 @@ def serve(
     camera without storage, as a Sony body in remote mode).
 
     Binds 127.0.0.1 and is read-only unless told otherwise. Try it with gphoto2:
-    `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`.
+    `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`; the fujifilm persona with
+    `gphoto2 --camera "Fuji X (WLAN)" --port ptpip:127.0.0.1:PORT:PORT+1 --summary`.
     """
     try:
         camera_guid = parse_guid(guid) if guid else None
@@ -346,6 +347,8 @@ def serve(
         random_drops=random_drops,
         quirks=quirks,
     )
+    if port is None:
+        port = PERSONAS[persona.lower()].ports[0]
     if verbose and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
@@ -403,13 +406,26 @@ async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     host = f"[{server.host}]" if ":" in server.host else server.host
-    click.echo(f"ptpkit emulator listening on {host}:{server.port}")
+    ports = server.ports
+    if len(ports) == 3:
+        click.echo(
+            f"ptpkit emulator listening on {host}:{ports[0]} "
+            f"(events {ports[1]}, live view {ports[2]})"
+        )
+    else:
+        click.echo(f"ptpkit emulator listening on {host}:{server.port}")
     who = server.camera.identity
     click.echo(f"  persona {server.persona}: {who.manufacturer} {who.model}")
     mode = "writable" if server.camera.writable else "read-only"
     for sid in server.store.storage_ids():
         click.echo(f"  storage 0x{sid:08X} ({mode}): {server.store.storage_root(sid)}")
-    click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if server.persona == "fujifilm":
+        click.echo(
+            f'  gphoto2 --camera "Fuji X (WLAN)" --port ptpip:{server.host}:{ports[0]}:{ports[1]}'
+            " --summary"
+        )
+    else:
+        click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
     if advertiser is not None:
         click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()

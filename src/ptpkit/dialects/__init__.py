@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from ptpkit.dialects.base import Dialect
 from ptpkit.dialects.canon import CanonEosDialect
+from ptpkit.dialects.fuji import FujiDialect
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.dialects.nikon import NikonDialect
 from ptpkit.dialects.sony import SonyDialect
@@ -27,6 +28,7 @@ __all__ = [
     "AUTO",
     "DIALECTS",
     "Dialect",
+    "FujiDialect",
     "GenericDialect",
     "NikonDialect",
     "SonyDialect",
@@ -40,7 +42,10 @@ AUTO = "auto"
 #: Every dialect by name, in the order they are tried; the generic dialect is last and
 #: takes every camera the others do not claim.
 DIALECTS: Mapping[str, type[Dialect]] = MappingProxyType(
-    {cls.name: cls for cls in (NikonDialect, CanonEosDialect, SonyDialect, GenericDialect)}
+    {
+        cls.name: cls
+        for cls in (NikonDialect, CanonEosDialect, SonyDialect, FujiDialect, GenericDialect)
+    }
 )
 
 

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from ptpkit.aio.fuji_server import FujiServer
 from ptpkit.aio.server import InitiatorLink, PtpipServer, ServerOptions
 from ptpkit.emulator.camera_core import CameraCore
 from ptpkit.emulator.device import CameraIdentity
@@ -26,6 +27,7 @@ from ptpkit.emulator.folder_store import FolderStore
 from ptpkit.emulator.no_storage import NoStorage
 from ptpkit.emulator.operations import Initiator
 from ptpkit.emulator.personas import DEFAULT_PERSONA, Persona, get_persona
+from ptpkit.emulator.personas.fuji import fuji_data_directions
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.proto.codes import TID_NONE
 
@@ -47,13 +49,15 @@ class EmulatorServer:
         camera: CameraCore,
         options: ServerOptions,
         persona: str = DEFAULT_PERSONA,
+        server: PtpipServer[Initiator] | None = None,
     ) -> None:
         self.store = store
         self.camera = camera
         #: The name of the persona the camera plays.
         self.persona = persona
         self.options = options
-        self._server: PtpipServer[Initiator] = PtpipServer(camera, options)
+        # The responder: standard PTP/IP, or a persona's own (Fujifilm's three ports).
+        self._server: PtpipServer[Initiator] = server or PtpipServer(camera, options)
         self._closed = asyncio.Event()
 
     # -- address --------------------------------------------------------------------------
@@ -68,6 +72,13 @@ class EmulatorServer:
     @property
     def address(self) -> tuple[str, int]:
         return self._server.address
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        """Every port listened on: one for PTP/IP; command, event and live view for
+        Fujifilm's variant."""
+        server = self._server
+        return server.ports if isinstance(server, FujiServer) else (server.port,)
 
     @property
     def guid(self) -> bytes:
@@ -208,4 +219,9 @@ def serve(
         faults=faults,
         join_writes=join_writes,
     )
-    return EmulatorServer(store, camera, options, played.name)
+    server: PtpipServer[Initiator] | None = None
+    if played.transport == "fuji":
+        server = FujiServer(
+            camera, options, data_directions=fuji_data_directions(played.operations)
+        )
+    return EmulatorServer(store, camera, options, played.name, server)

@@ -105,6 +105,10 @@ class _Buffered:
         """Bytes received and not yet handed out."""
         return len(self._buf) - self._pos
 
+    def peek(self, size: int) -> bytes:
+        """Up to ``size`` of the bytes not handed out yet, left where they are."""
+        return bytes(self._buf[self._pos : self._pos + size])
+
     def _take(self, size: int) -> bytes:
         pos = self._pos
         self._pos = pos + size

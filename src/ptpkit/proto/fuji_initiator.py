@@ -181,6 +181,28 @@ class FujiInitiatorSession(FujiSessionBase):
             self._start_outgoing_data(data_out_length)
         return tid
 
+    def cancel(self, now: float) -> int | None:
+        """Give up the transaction under way; returns its id (None when nothing was).
+
+        The variant has no Cancel packet, so nothing is sent: the rest of a data-in phase
+        is dropped as it arrives, and the camera's response still ends the transaction.
+        Our own data packet cannot be cut short once its length is out: cancelling during
+        it raises :class:`LocalProtocolError` (the adapter then closes the connection).
+        """
+        self._require_ready()
+        state = self.transaction
+        if state in (TransactionState.IDLE, TransactionState.CANCELLED):
+            return None
+        if state is TransactionState.DATA_OUT:
+            raise LocalProtocolError("a Fujifilm data packet cannot be cut short")
+        self._tx_step(PacketType.Cancel, INI)
+        self._last_activity = max(self._last_activity, now)
+        return self.transaction_id
+
+    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
+        """The variant has no Probe packet: always :class:`LocalProtocolError`."""
+        raise LocalProtocolError("the Fujifilm variant of PTP/IP has no Probe")
+
     def _peer_may_send_data(self) -> bool:
         return not self._data_out
 

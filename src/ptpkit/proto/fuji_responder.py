@@ -40,6 +40,7 @@ from ptpkit.proto.packets import InitCommandAck, InitFail
 from ptpkit.proto.state import LinkState, TransactionState
 from ptpkit.proto.vendors.fuji import (
     FUJI_OPERATION_DATA_DIRECTION,
+    INIT_FAIL_WRONG_VERSION,
     INIT_MAGIC,
     FujiInitCommandRequest,
     FujiPacket,
@@ -122,6 +123,17 @@ class FujiResponderSession(FujiSessionBase):
         self.initiator_name = request.friendly_name
         self._events.append(InitiatorConnected(request.guid, request.friendly_name, INIT_MAGIC))
 
+    def _on_cipa_init_request(self) -> None:
+        """A standard Init Command Request (PTP/IP type 1, a GUID where the magic number
+        belongs) on a Fujifilm connection: refused at once with Init Fail
+        :data:`~ptpkit.proto.vendors.fuji.INIT_FAIL_WRONG_VERSION`, as the bodies do; the
+        adapter closes after writing it."""
+        self._link_step("init_request", INI)
+        self._link_step("init_fail", RSP)
+        self._out.append((Channel.COMMAND, InitFail(INIT_FAIL_WRONG_VERSION).encode()))
+        self._handshake_deadline = None
+        self._events.append(InitFailed(INIT_FAIL_WRONG_VERSION, Channel.COMMAND))
+
     def accept(self, now: float) -> None:
         """Answer the Init Command Request with the standard Init Command Ack."""
         self._link_step("init_ack", RSP)
@@ -155,6 +167,11 @@ class FujiResponderSession(FujiSessionBase):
             and self.init_requests < self.max_init_requests
         )
 
+    @property
+    def cancelled(self) -> bool:
+        """Always False: the variant has no Cancel (the CIPA session's attribute)."""
+        return False
+
     def event_channel_opened(self, now: float) -> None:
         """The initiator connected the event socket: release the events held until now."""
         self._event_channel_open = True
@@ -162,11 +179,19 @@ class FujiResponderSession(FujiSessionBase):
         self._held_events.clear()
         self._last_activity = max(self._last_activity, now)
 
+    def accept_event_channel(self, now: float) -> None:
+        """:meth:`event_channel_opened` under the CIPA session's name, so that one adapter
+        drives both (the event connection has no handshake here to answer)."""
+        self.event_channel_opened(now)
+
     # -- receiving --------------------------------------------------------------------
     def _on_fuji_packet(self, channel: Channel, packet: FujiPacket) -> None:
         # Only commands get here (the allowed-packets check): a request, or a repeated init.
         if packet.code == 0 and packet.transaction_id == INIT_MAGIC:
             self._on_init_request(packet)
+            return
+        if packet.code == 0 and not self.handshake_complete and not self.init_requests:
+            self._on_cipa_init_request()
             return
         if not self.is_ready:
             raise RemoteProtocolError("command before the handshake completed")

@@ -274,6 +274,10 @@ class FujiSessionBase:
         if self._discarding:
             self._discarding = not chunk.last
             return
+        if self.transaction is TransactionState.CANCELLED:  # given up: its data is dropped
+            if chunk.first:
+                self._check_tid(tid, "data packet")
+            return
         if chunk.first:
             self._check_tid(tid, "data packet")
             if not self._peer_may_send_data():
@@ -304,21 +308,29 @@ class FujiSessionBase:
         if total_length == 0:
             self._tx_step("data_complete", self.role)
 
+    def data_header(self, length: int, now: float | None = None) -> bytes:
+        """Count the next ``length`` payload bytes of our data phase, which the caller
+        writes itself (zero-copy senders), and return what goes before them: nothing, as
+        the phase is one packet whose header :meth:`data_to_send` already gave. The same
+        contract as the CIPA sessions' ``data_header``, whose packets each have one."""
+        if self.transaction is not self._sending or self._data_total is None:
+            raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
+        if length < 0 or self._data_count + length > self._data_total:
+            raise LocalProtocolError(
+                f"{length} more bytes would pass the announced {self._data_total}"
+            )
+        self._data_count += length
+        if self._data_count == self._data_total:
+            self._tx_step("data_complete", self.role)
+        if now is not None:
+            self._last_activity = max(self._last_activity, now)
+        return b""
+
     def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:
         """Queue the next ``data`` of our data phase (the packet's header is already queued):
         the pieces must add up to exactly the announced length. Always True (Fuji has no
         cancel); the return value matches the CIPA sessions'."""
-        if self.transaction is not self._sending or self._data_total is None:
-            raise LocalProtocolError(f"no outgoing data phase (state {self.transaction.value})")
-        size = len(data)
-        if self._data_count + size > self._data_total:
-            raise LocalProtocolError(
-                f"{size} more bytes would pass the announced {self._data_total}"
-            )
-        self._data_count += size
-        if size:
+        self.data_header(len(data), now)
+        if data:
             self._out.append((Channel.COMMAND, bytes(data)))
-        if self._data_count == self._data_total:
-            self._tx_step("data_complete", self.role)
-        self._last_activity = max(self._last_activity, now)
         return True

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 from ptpkit.emulator.personas.base import Persona
 from ptpkit.emulator.personas.canon import CANON_EOS
+from ptpkit.emulator.personas.fuji import FUJIFILM
 from ptpkit.emulator.personas.generic import GENERIC
 from ptpkit.emulator.personas.nikon import NIKON
 from ptpkit.emulator.personas.sony import SONY
@@ -28,7 +29,7 @@ DEFAULT_PERSONA = GENERIC.name
 
 #: Every persona by name.
 PERSONAS: Mapping[str, Persona] = MappingProxyType(
-    {p.name: p for p in (GENERIC, NIKON, CANON_EOS, SONY)}
+    {p.name: p for p in (GENERIC, NIKON, CANON_EOS, SONY, FUJIFILM)}
 )
 
 

@@ -20,20 +20,46 @@ Names follow libgphoto2's ``ptp.h`` (``PTP_OC_FUJI_*``, ``PTP_DPC_FUJI_*``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer, Fields
-from ptpkit.proto.codes import OPERATION_DATA_DIRECTION, DataDirection, PacketType
-from ptpkit.proto.datasets import DevicePropDesc, pull_device_prop_desc, push_device_prop_desc
+from ptpkit.proto.codes import EventCode, ObjectFormat, OperationCode, PacketType
+from ptpkit.proto.datasets import (
+    DeviceInfo,
+    DevicePropDesc,
+    pull_device_prop_desc,
+    push_device_prop_desc,
+)
+from ptpkit.proto.vendors.base import Vendor
+from ptpkit.proto.vendors.fuji_codes import (
+    FUJI_OPERATION_DATA_DIRECTION,
+    INIT_SEQUENCE,
+    FujiAFStatus,
+    FujiCameraAction,
+    FujiDevicePropCode,
+    FujiEventCode,
+    FujiOperationCode,
+    FujiPacketKind,
+    FujiPriorityMode,
+)
+from ptpkit.proto.vendors.fuji_props import (
+    FILM_SIMULATIONS,
+    FUJI_PROPERTY_NAMES,
+    FUJI_VALUE_NAMES,
+    format_fuji_value,
+    parse_fuji_value,
+)
 
 __all__ = [
     "COMMAND_PORT",
     "EVENT_PORT",
+    "FILM_SIMULATIONS",
     "FUJI_HEADER_SIZE",
     "FUJI_OPERATION_DATA_DIRECTION",
+    "FUJI_PROPERTY_NAMES",
+    "FUJI_VALUE_NAMES",
+    "INIT_FAIL_WRONG_VERSION",
     "INIT_MAGIC",
     "INIT_NAME_MAX_CHARS",
     "INIT_REQUEST_SIZE",
@@ -41,6 +67,7 @@ __all__ = [
     "LIVEVIEW_HEADER_SIZE",
     "LIVEVIEW_PORT",
     "MAX_FUJI_PARAMS",
+    "VENDOR",
     "VENDOR_EXTENSION_ID",
     "FujiAFStatus",
     "FujiCameraAction",
@@ -54,8 +81,11 @@ __all__ = [
     "FujiPacket",
     "FujiPacketKind",
     "FujiPriorityMode",
+    "builtin_device_info",
     "data_header",
+    "format_fuji_value",
     "params_packet",
+    "parse_fuji_value",
     "unpack_header",
 ]
 
@@ -67,6 +97,10 @@ LIVEVIEW_PORT = 55742
 
 #: The value at offset 8 of the Init Command Request, where CIPA puts the GUID.
 INIT_MAGIC = 0x8F53E4F2
+#: The Init Fail reason a Fujifilm body gives a request without the magic number (a
+#: standard CIPA Init Command Request): PTP's InvalidParameter, which malc0mn/ptp-ip
+#: saw an X-T1 send for a wrong protocol version. A client can tell a Fujifilm body by it.
+INIT_FAIL_WRONG_VERSION = 0x201D
 #: The Init Command Request is always 82 bytes (the X-T4 closes the socket otherwise).
 INIT_REQUEST_SIZE = 82
 _INIT_GUID_AT = 12
@@ -89,145 +123,6 @@ _U32_MAX = 0xFFFFFFFF
 _HEADER = Fields("IHHI")  # length, kind, code, transaction id
 _INIT_HEAD = Fields("III")  # length, PTP/IP type, magic
 _PARAMS = tuple(Fields("I" * n) for n in range(MAX_FUJI_PARAMS + 1))
-
-
-# -- codes -------------------------------------------------------------------------------
-class FujiPacketKind(IntEnum):
-    """The u16 after the length: the USB container type."""
-
-    Command = 1
-    Data = 2
-    Response = 3
-    Event = 4
-
-
-class FujiOperationCode(IntEnum):
-    """Fujifilm vendor operations (gphoto2 ``PTP_OC_FUJI_*``; Wi-Fi only, per ptp.h)."""
-
-    InitiateMovieCapture = 0x9020
-    TerminateMovieCapture = 0x9021
-    GetCapturePreview = 0x9022
-    SetFocusPoint = 0x9026  # LockS1Lock
-    ResetFocusPoint = 0x9027  # UnlockS1Lock
-    GetDeviceInfo = 0x902B  # a list of DevicePropDescs, see FujiDevicePropList
-    SetShutterSpeed = 0x902C  # StepShutterSpeed
-    SetAperture = 0x902D  # StepFNumber
-    SetExposureCompensation = 0x902E  # StepExposureBias
-    CancelInitiateCapture = 0x9030
-    FmSendObjectInfo = 0x9040
-    FmSendObject = 0x9041
-    FmSendPartialObject = 0x9042
-
-
-class FujiEventCode(IntEnum):
-    """Fujifilm vendor events (gphoto2 ``PTP_EC_FUJI_*``)."""
-
-    PreviewAvailable = 0xC001
-    ObjectAdded = 0xC004
-
-
-class FujiDevicePropCode(IntEnum):
-    """Fujifilm device properties: those gphoto2 uses over Wi-Fi, and their neighbours
-    (gphoto2 ``PTP_DPC_FUJI_*``)."""
-
-    FilmSimulation = 0xD001
-    DRangeMode = 0xD007
-    ColorMode = 0xD008
-    Quality = 0xD018
-    RecMode = 0xD019
-    CommandDialMode = 0xD028
-    ExposureIndex = 0xD02A
-    MovieISO = 0xD02B
-    LensZoomPos = 0xD170
-    FocusPosition = 0xD171
-    LiveViewImageQuality = 0xD173
-    LiveViewImageSize = 0xD174
-    FocusMeteringMode = 0xD17C
-    ReleaseMode = 0xD201
-    FocusAreas = 0xD206
-    PriorityMode = 0xD207  # FujiPriorityMode; gphoto2 sets 2 at prepare, 1 at exit
-    # No ptp.h macro: gphoto2 writes 0xd208 directly; its config calls it "cameraaction"
-    # ("Camera Action"). Focus (0x0200) and release (0x0304): FujiCameraAction.
-    CameraAction = 0xD208
-    AFStatus = 0xD209  # FujiAFStatus
-    DeviceName = 0xD20B
-    MediaRecord = 0xD20C
-    MediaStatus = 0xD211
-    CurrentState = 0xD212  # changed properties, see FujiCurrentState
-    AELock2 = 0xD213
-    Copyright = 0xD215
-    Aperture = 0xD218
-    ShutterSpeed = 0xD219
-    DeviceError = 0xD21B
-    CaptureRemaining = 0xD229
-    MovieRemainingTime = 0xD22A
-    ForceMode = 0xD230
-    ShutterSpeed2 = 0xD240
-    ImageAspectRatio = 0xD241
-    BatteryLevel = 0xD242
-    FocusPoint = 0xD347
-    # ptp.h's name. gphoto2's prepare sets it to 1 before PriorityMode, its comment
-    # calling that value "PC Mode" (copied from what a time-lapse app does).
-    LensZoomPosCaps = 0xD38C
-    InitSequence = 0xDF01  # gphoto2 sets u16 5 right after OpenSession
-    AppVersion = 0xDF24  # u32, read and written back unchanged during init
-
-
-class FujiPriorityMode(IntEnum):
-    """Values of 0xD207 PriorityMode as gphoto2 writes them."""
-
-    Camera = 1  # at exit: control back to the camera body
-    USB = 2  # at prepare: the computer controls the camera
-
-
-class FujiCameraAction(IntEnum):
-    """Values gphoto2 writes to 0xD208 CameraAction (names from ptp.h's comment, the
-    Fujifilm SDK's)."""
-
-    CancelS1 = 0x0004  # release the half-press
-    ShootS1 = 0x0200  # half-press: focus
-    ShootS2 = 0x0300
-    ShootS2toS0 = 0x0304  # full press and release: take the picture
-    StartBulb = 0x0500
-    EndBulb = 0x000C
-
-
-class FujiAFStatus(IntEnum):
-    """Values of 0xD209 AFStatus read while focusing (gphoto2 polls while it is 1)."""
-
-    Idle = 0
-    Focusing = 1
-    Focused = 2
-    Failed = 3
-
-
-#: gphoto2's value for 0xDF01 InitSequence.
-INIT_SEQUENCE = 5
-
-_NONE: DataDirection = "none"
-_IN: DataDirection = "in"
-_OUT: DataDirection = "out"
-
-#: Data direction of every operation a Fujifilm responder may see: the standard table plus
-#: the vendor operations. The Fuji request has no DataPhaseInfo, so a responder must know
-#: this to wait for a data-out phase. The vendor directions follow from what each
-#: operation does (a dataset or image comes back; an object is sent; a step is a parameter).
-FUJI_OPERATION_DATA_DIRECTION: Mapping[int, DataDirection] = {
-    **OPERATION_DATA_DIRECTION,
-    FujiOperationCode.InitiateMovieCapture: _NONE,
-    FujiOperationCode.TerminateMovieCapture: _NONE,
-    FujiOperationCode.GetCapturePreview: _IN,
-    FujiOperationCode.SetFocusPoint: _NONE,
-    FujiOperationCode.ResetFocusPoint: _NONE,
-    FujiOperationCode.GetDeviceInfo: _IN,
-    FujiOperationCode.SetShutterSpeed: _NONE,
-    FujiOperationCode.SetAperture: _NONE,
-    FujiOperationCode.SetExposureCompensation: _NONE,
-    FujiOperationCode.CancelInitiateCapture: _NONE,
-    FujiOperationCode.FmSendObjectInfo: _OUT,
-    FujiOperationCode.FmSendObject: _OUT,
-    FujiOperationCode.FmSendPartialObject: _OUT,
-}
 
 
 def _check_u(value: int, limit: int, what: str) -> None:
@@ -497,3 +392,54 @@ class FujiLiveViewFrame:
             raise DecodeError(f"live-view frame of {length} bytes, below its 18-byte header")
         header = buf.pull_bytes(LIVEVIEW_HEADER_SIZE - 4)
         return cls(buf.pull_rest(), header)
+
+
+# -- what a body that says nothing about itself has ------------------------------------------
+def builtin_device_info() -> DeviceInfo:
+    """The DeviceInfo to assume when a body answers GetDeviceInfo with no data (the X-T4
+    does, gphoto2 notes): VendorExtensionID 0xE and the standard operations, the events
+    and the formats of the X-H1's real DeviceInfo (``tests/fixtures``; its unnamed 0x90xx
+    and MTP operations left out), plus 0x902B, whose answer then lists the properties.
+    Manufacturer "FUJIFILM"; the model is not known."""
+    op = OperationCode
+    return DeviceInfo(
+        vendor_extension_id=VENDOR_EXTENSION_ID,
+        vendor_extension_version=100,
+        vendor_extension_desc="fujifilm.co.jp: 1.0; ",
+        operations_supported=(
+            *range(op.GetDeviceInfo, op.DeleteObject + 1),
+            op.InitiateCapture,
+            op.FormatStore,
+            *range(op.GetDevicePropDesc, op.TerminateOpenCapture + 1),
+            op.GetPartialObject,
+            op.InitiateOpenCapture,
+            FujiOperationCode.GetDeviceInfo,
+        ),
+        events_supported=(
+            EventCode.ObjectAdded,
+            EventCode.ObjectRemoved,
+            EventCode.StoreAdded,
+            EventCode.StoreRemoved,
+            EventCode.CaptureComplete,
+            0xC006,
+        ),
+        capture_formats=(ObjectFormat.UndefinedImage, ObjectFormat.EXIF_JPEG, 0xB103),
+        image_formats=(ObjectFormat.UndefinedImage, ObjectFormat.EXIF_JPEG, 0xB103),
+        manufacturer="FUJIFILM",
+    )
+
+
+#: Fujifilm, as dissect and the dialects find it: by VendorExtensionID 0xE, or by a
+#: Manufacturer containing "FUJIFILM" with Microsoft's or MTP's extension id (the X-H1
+#: reports 6 over USB).
+VENDOR = Vendor(
+    name="fuji",
+    extension_id=VENDOR_EXTENSION_ID,
+    manufacturers=("FUJIFILM",),
+    codes={
+        "operation": (FujiOperationCode,),
+        "event": (FujiEventCode,),
+        "property": (FujiDevicePropCode,),
+    },
+    datasets={FujiOperationCode.GetDeviceInfo: FujiDevicePropList.decode},
+)
