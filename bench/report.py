@@ -28,6 +28,11 @@ TARGETS: dict[str, tuple[str, float, str]] = {
         1.0,
         "`ptpkit ls` wall time / `gphoto2 --list-files` wall time, on an empty card",
     ),
+    "listing_nagle_ms_per_object": (
+        "<=",
+        1.0,
+        "client ms per object listing a Nagle camera (serve --quirk nagle)",
+    ),
 }
 
 
@@ -35,6 +40,7 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     d = sections.get("download", {})
     u = sections.get("upload", {})
     li = sections.get("listing", {})
+    nagle = sections.get("nagle", {})
     m = sections.get("memory", {})
     c = sections.get("concurrency", {})
     ptp = med(d.get("ptpkit_gbps"))
@@ -93,6 +99,8 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "listing_ceiling_round_trips_per_s": med(li.get("pingpong_round_trips_per_s")),
         "listing_asyncio_round_trips_per_s": med(li.get("pingpong_asyncio_round_trips_per_s")),
         "listing_minimal_exchange_per_s": med(li.get("minimal_exchange_per_s")),
+        "listing_nagle_ms_per_object": med(nagle.get("ms_per_object")),
+        "listing_nagle_no_quickack_ms_per_object": med(nagle.get("no_quickack_ms_per_object")),
         "concurrency_one_gbps": med(c.get("one_initiator_gbps")),
         "concurrency_many_gbps": med(c.get("many_initiators_gbps")),
     }
@@ -244,7 +252,8 @@ _CASE_OF = {
 
 
 def _ran(results: dict[str, Any], key: str) -> bool:
-    return _CASE_OF.get(key.split("_", maxsplit=1)[0]) in results["cases_run"]
+    case = "nagle" if key.startswith("listing_nagle") else key.split("_", maxsplit=1)[0]
+    return _CASE_OF.get(case, case) in results["cases_run"]
 
 
 def table(results: dict[str, Any]) -> str:
@@ -280,6 +289,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"| `{key}` | {_fmt(head.get(key))} | | |")
     d, u, li = sec.get("download", {}), sec.get("upload", {}), sec.get("listing", {})
     m, c = sec.get("memory", {}), sec.get("concurrency", {})
+    nagle = sec.get("nagle", {})
     mib = 1 << 20
     rows = [
         (
@@ -327,6 +337,20 @@ def table(results: dict[str, Any]) -> str:
             _stat(li, "gphoto2_mtp_objects_per_s", " objects/s"),
         ),
         ("listing: gphoto2 on an empty card (wall)", _stat(li, "gphoto2_empty_wall_s", " s")),
+        (
+            f"listing a Nagle camera ({_fmt(nagle.get('objects'))} objects, --quirk nagle): "
+            "ptpkit client",
+            _stat(nagle, "ms_per_object", " ms/object"),
+        ),
+        (
+            "listing: the same card without the quirk (same run)",
+            _stat(nagle, "plain_ms_per_object", " ms/object"),
+        ),
+        (
+            f"listing a Nagle camera ({_fmt(nagle.get('no_quickack_objects'))} objects): "
+            "the same client without TCP_QUICKACK",
+            _stat(nagle, "no_quickack_ms_per_object", " ms/object"),
+        ),
         (
             "listing: GetObjectPropList (0x9805)",
             _stat(li, "bulk_objects_per_s", " objects/s")

@@ -4,12 +4,15 @@ PtpError
 ├── ProtocolError                 the PTP/IP or PTP rules were broken
 │   ├── LocalProtocolError        ... by us (a bug in the caller, or an illegal move)
 │   └── RemoteProtocolError       ... by the peer; carries the response code to answer with
-│       └── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
-│           └── BufferReadError   a read past the end of a buffer
+│       ├── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
+│       │   └── BufferReadError   a read past the end of a buffer
+│       └── MissingParameterError an OK response without a parameter the operation needs
 ├── PtpResponseError              the responder answered an operation with a code other than OK
+│   ├── NotSupportedError         ... or would have: DeviceInfo does not list the operation
 │   └── CameraStateError          ... because of the mode it is in; says what to change
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
 ├── BadValueError                 a property value that is not allowed or not understood
+├── CaptureTimeoutError           a capture produced no new object in time (the link is fine)
 └── TransportError                the link itself failed (raised by the I/O adapters only)
     ├── ConnectError              could not connect
     ├── PtpTimeoutError           a deadline passed (handshake, response, probe)
@@ -25,12 +28,15 @@ __all__ = [
     "BufferReadError",
     "CameraStateError",
     "CaptureError",
+    "CaptureTimeoutError",
     "ConnectError",
     "ConnectionLost",
     "DecodeError",
     "InitFailError",
     "LocalProtocolError",
+    "MissingParameterError",
     "NotFoundError",
+    "NotSupportedError",
     "PropertyError",
     "ProtocolError",
     "PtpError",
@@ -87,6 +93,11 @@ class BufferReadError(DecodeError):
     """A read past the end of a :class:`ptpkit.proto.buffer.Buffer`."""
 
 
+class MissingParameterError(RemoteProtocolError):
+    """The camera answered OK but left out a response parameter the caller needs (the new
+    handle of CopyObject, ...): never read as a silent 0."""
+
+
 class PtpResponseError(PtpError):
     """The responder answered an operation with a response code other than OK (0x2001)."""
 
@@ -105,6 +116,19 @@ class PtpResponseError(PtpError):
         self.params = params
         where = f" to {code_name('operation', operation)}" if operation is not None else ""
         super().__init__(f"camera answered {self.name} (0x{code:04X}){where}")
+
+
+class NotSupportedError(PtpResponseError):
+    """The camera does not list the operation in its DeviceInfo, so it was not sent:
+    "this camera does not support uploading (SendObjectInfo)". Its ``code`` is
+    OperationNotSupported (0x2005), as the camera would have answered."""
+
+    def __init__(self, operation: int, what: str) -> None:
+        from ptpkit.proto.codes import code_name
+
+        super().__init__(0x2005, operation=operation)
+        self.what = what
+        self.args = (f"this camera does not support {what} ({code_name('operation', operation)})",)
 
 
 class CameraStateError(PtpResponseError):
@@ -144,6 +168,11 @@ class InitFailError(PtpError):
 
 class NotFoundError(PtpError, LookupError):
     """No object, folder, storage or property matches what was asked for."""
+
+
+class CaptureTimeoutError(PtpError):
+    """A capture did not complete in time: no new object appeared (by event or in the
+    listing). The link itself is fine, unlike :class:`PtpTimeoutError`."""
 
 
 class TransferError(PtpError):

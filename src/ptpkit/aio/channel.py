@@ -19,6 +19,7 @@ from ptpkit.aio.models import ProgressCallback
 from ptpkit.proto.events import Channel, ResponseReceived
 
 _WRITE_HIGH_WATER = 4 << 20
+_TCP_QUICKACK: int | None = getattr(socket, "TCP_QUICKACK", None)  # Linux only
 
 
 class _Receiver(Protocol):
@@ -57,6 +58,7 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
         self._view = memoryview(self._buffer)
         self.transport: asyncio.Transport | None = None
         self.sock: Any = None  # the transport's socket (setsockopt only)
+        self._quickack = False  # TCP_QUICKACK after each read (Linux)
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
@@ -71,6 +73,7 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             except OSError:  # pragma: no cover - not a TCP socket
                 pass
+            self._quickack = _TCP_QUICKACK is not None
         # The kernel's receive buffer is left to autotune: setting SO_RCVBUF would cap it
         # at net.core.rmem_max (often 208 KiB), below what autotuning reaches.
         transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
@@ -79,7 +82,21 @@ class _ChannelProtocol(asyncio.BufferedProtocol):
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
+        if self._quickack:
+            self._ack_now()
         self._camera._on_data(self.channel, self._view[:nbytes])
+
+    def _ack_now(self) -> None:
+        """TCP_QUICKACK: acknowledge what was just read at once, not ~40 ms later.
+
+        A camera that writes a Data packet and then its response without TCP_NODELAY
+        (Nagle) holds the response until the Data is acknowledged; with Linux's delayed
+        ACK that costs 40 ms a transaction (a 1,000-object listing: 44 s). The kernel
+        leaves quick-ACK mode on its own, so it is asked for again after every read."""
+        try:
+            self.sock.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+        except (OSError, AttributeError, TypeError, ValueError):
+            self._quickack = False
 
     def eof_received(self) -> bool:
         self._camera._on_eof(self.channel)

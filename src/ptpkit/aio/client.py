@@ -365,6 +365,8 @@ def connect(
     event_port: int | None = None,
     handshake_timeout: float | None = 60.0,
     response_timeout: float | None = 60.0,
+    data_timeout: float | None = None,
+    keepalive: str = "auto",
     probe_interval: float | None = 15.0,
     probe_timeout: float = 10.0,
     connect_timeout: float = 10.0,
@@ -382,7 +384,11 @@ def connect(
 
     ``guid``/``name`` default to the user's stored identity (:mod:`ptpkit.config`).
     ``handshake_timeout`` is generous because a camera pairing for the first time asks its
-    owner to confirm. ``probe_interval`` keeps an idle link alive (None: never probe);
+    owner to confirm. ``response_timeout`` runs from each request to its response;
+    ``data_timeout`` (default: the same) is the longest a data phase may go without a
+    byte. ``keepalive`` says how a quiet link is kept alive and checked every
+    ``probe_interval`` seconds: "auto" (probes while the camera answers them, else a
+    cheap command), "probe", "command" or "off" (see :mod:`ptpkit.aio.liveness`);
     ``event_queue_size`` bounds each event stream.
 
     ``dialect`` is how the camera's vendor is spoken (:mod:`ptpkit.dialects`):
@@ -410,6 +416,8 @@ def connect(
         event_port=event_port,
         handshake_timeout=handshake_timeout,
         response_timeout=response_timeout,
+        data_timeout=data_timeout,
+        keepalive=keepalive,
         probe_interval=probe_interval,
         probe_timeout=probe_timeout,
         connect_timeout=connect_timeout,

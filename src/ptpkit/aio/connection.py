@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
+from ptpkit.aio.diagnosis import HANDSHAKE_BYTES_KEPT, timeout_error
 from ptpkit.aio.events import EventStream
+from ptpkit.aio.lowwater import _LowWaterMark
 from ptpkit.aio.models import CameraEvent, Storage
 from ptpkit.aio.sessions import ClientSession, SessionFactory, ptpip_session
 from ptpkit.config import load_identity
@@ -40,9 +41,8 @@ from ptpkit.errors import (
     ProtocolError,
     PtpError,
     PtpResponseError,
-    PtpTimeoutError,
 )
-from ptpkit.proto.codes import DataType, EventCode, ResponseCode, code_enum, code_name
+from ptpkit.proto.codes import DataType, EventCode, ResponseCode, code_enum
 from ptpkit.proto.datasets import DeviceInfo
 from ptpkit.proto.events import (
     Channel,
@@ -52,29 +52,31 @@ from ptpkit.proto.events import (
     DataPhaseStarted,
     DataReceived,
     EventReceived,
+    ForeignTransactionId,
     HandshakeCompleted,
     InitFailed,
     ProbeAnswered,
     ProbeReceived,
+    ProbeUnanswered,
     ResponseReceived,
     TimedOut,
     TransactionCancelled,
 )
-from ptpkit.proto.state import TransactionState
 
 if TYPE_CHECKING:
     from ptpkit.dialects.base import Dialect
 
 _log = logging.getLogger("ptpkit.client")
-_DATA_IN = TransactionState.DATA_IN
 
 #: The PTP/IP port (CIPA DC-005), for both connections.
 DEFAULT_PORT = 15740
 
-#: During a data-in phase, the command socket wakes us for no less than this (or what the
-#: phase still owes): SO_RCVLOWAT (see Connection._tune_rcvlowat).
-_RCVLOWAT = 256 << 10
-_RCVLOWAT_CHECK = 0.1  # a data phase stalled this long below the mark: wake for any byte
+#: How an idle link is kept alive and checked (see :mod:`ptpkit.aio.liveness`): "auto"
+#: probes while the camera answers probes and switches to a cheap command when it
+#: ignores one; "probe" only probes (a miss is a dead link); "command" runs a cheap
+#: command; "off" does nothing.
+KEEPALIVE_MODES = ("auto", "probe", "command", "off")
+
 
 #: Events after which the cached folder paths (and, for store events, storages) are stale.
 _INVALIDATING_EVENTS = frozenset(
@@ -93,7 +95,19 @@ def _ignore(event: object) -> None:
     """What the client does with an event that needs nothing done."""
 
 
-class Connection:
+def _log_foreign_tid(event: ForeignTransactionId) -> None:
+    _log.debug(
+        "warning: the camera answered transaction %d as %d (its own counter); taken as its answer",
+        event.transaction_id,
+        event.foreign_id,
+    )
+
+
+class _ProbesIgnored(ConnectionLost):
+    """A probe of ours went unanswered by a camera that never answers them."""
+
+
+class Connection(_LowWaterMark):
     """The camera's connection: its state, the pump, shutting down.
 
     The base of :class:`~ptpkit.aio.client.Camera`; the layers above it add the
@@ -111,6 +125,8 @@ class Connection:
         event_port: int | None = None,
         handshake_timeout: float | None = 60.0,
         response_timeout: float | None = 60.0,
+        data_timeout: float | None = None,
+        keepalive: str = "auto",
         probe_interval: float | None = 15.0,
         probe_timeout: float = 10.0,
         connect_timeout: float = 10.0,
@@ -131,13 +147,22 @@ class Connection:
         self.event_queue_size = event_queue_size
         self.session_id = session_id
         self._want_session = open_session
+        if keepalive not in KEEPALIVE_MODES:
+            raise ValueError(f"keepalive must be one of {', '.join(KEEPALIVE_MODES)}")
+        if probe_interval is None:
+            keepalive = "off"  # the old way to say it
+        self.keepalive = keepalive
+        #: Seconds of quiet after which the link is checked (probe or command).
+        self.keepalive_interval = probe_interval or 15.0
         self._session: ClientSession = (session_factory or ptpip_session)(
             identity.guid,
             identity.name,
             handshake_timeout=handshake_timeout,
             response_timeout=response_timeout,
-            probe_interval=probe_interval,
+            data_timeout=data_timeout,
+            probe_interval=probe_interval if keepalive in ("auto", "probe") else None,
             probe_timeout=probe_timeout,
+            strict_probes=keepalive == "probe",
         )
         self._handshake_timeout = handshake_timeout
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -147,12 +172,10 @@ class Connection:
         self._txn: _Transaction | None = None
         self._chain: _Chain | None = None
         self._failure: PtpError | None = None
-        # SO_RCVLOWAT of the command socket (0: it cannot be set here), the check that
-        # puts it back to 1 when a data phase stops short, and the bytes owed at the last
-        # check.
+        # SO_RCVLOWAT of the command socket (see _LowWaterMark).
         self._rcvlowat = 1
-        self._rcvlowat_check: asyncio.TimerHandle | None = None
-        self._rcvlowat_owed: int | None = None
+        self._rcvlowat_check = None
+        self._rcvlowat_owed = None
         # Session events by type: the handler of each (see _after_input).
         self._handlers: dict[type, Callable[[Any], None]] = {
             DataReceived: self._on_data_received,
@@ -169,9 +192,15 @@ class Connection:
             TransactionCancelled: self._on_transaction_cancelled,
             # ProbeReceived: the core has already queued the Probe Response.
             ProbeReceived: _ignore,
+            ProbeUnanswered: self._on_probe_unanswered,
+            ForeignTransactionId: _log_foreign_tid,
         }
         self._closing = False
         self._closed = False
+        self._idle_since = 0.0  # when the last transaction ended (see Transactions._run)
+        self._last_request_tid = 0  # our id of the last transaction (the camera may use its own)
+        # The start of what the camera sent before the handshake completed (then None).
+        self._handshake_bytes: bytearray | None = bytearray()
         self._ack_waiter: asyncio.Future[CommandAckReceived] | None = None
         self._ready_waiter: asyncio.Future[HandshakeCompleted] | None = None
         self._probe_waiters: list[asyncio.Future[None]] = []
@@ -210,14 +239,17 @@ class Connection:
         txn = self._txn
         if txn is not None and not txn.future.done():
             txn.future.set_exception(failure)
-            if txn.chain is not None:
-                txn.future.exception()  # retrieved: the chain's caller awaits chain.done
+            # Retrieved here: a task awaiting it still gets the error, and one that gave up
+            # (a chain's caller awaits chain.done; a Cancel nobody answered) leaves no
+            # "Future exception was never retrieved" behind.
+            txn.future.exception()
         chain = self._chain
         if chain is not None and not chain.done.done():
             chain.done.set_exception(failure)
         for probe in self._probe_waiters:
             if not probe.done():
                 probe.set_exception(failure)
+                probe.exception()  # as above
         self._probe_waiters.clear()
         for stream in list(self._streams):
             stream._end(self._failure)
@@ -260,55 +292,13 @@ class Connection:
         return loop.time()
 
     def _on_data(self, channel: Channel, data: memoryview) -> None:
+        kept = self._handshake_bytes
+        if kept is not None and channel is Channel.COMMAND and len(kept) < HANDSHAKE_BYTES_KEPT:
+            kept += data[: HANDSHAKE_BYTES_KEPT - len(kept)]  # for errors in words
         self._session.receive_data(channel, data, self._now())
         self._after_input()
         if self._rcvlowat:
             self._tune_rcvlowat()
-
-    def _tune_rcvlowat(self) -> None:
-        """Ask the kernel not to wake us for fewer bytes than a data-in phase still owes,
-        up to _RCVLOWAT (SO_RCVLOWAT on the command socket); outside one, for any byte.
-
-        Each wake-up costs a read and a pass through the session, however little it
-        brings; with many initiators on one camera (the emulator), being woken for every
-        64 KiB segment also preempts the camera's own sending, which then falls behind.
-        Only what is certainly coming is waited for: a Cancel of ours sets the mark back
-        to 1 at once (the phase stops at a packet boundary); a phase that stops short on
-        the camera's side (its own Cancel, a broken camera) is caught by a check every
-        _RCVLOWAT_CHECK s, which wakes us for any byte again when nothing came."""
-        session = self._session
-        owed = session.data_phase_remaining
-        want = min(owed, _RCVLOWAT) if owed and session.transaction is _DATA_IN else 1
-        if want != self._rcvlowat:
-            self._set_rcvlowat(want)
-
-    def _set_rcvlowat(self, value: int) -> None:
-        protocol = self._channels.get(Channel.COMMAND)
-        sock = None if protocol is None else protocol.sock
-        try:
-            if sock is None:
-                raise OSError("no socket")
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, value)
-        except (OSError, AttributeError, ValueError):  # not on this platform or loop
-            self._rcvlowat = 0
-            return
-        self._rcvlowat = value
-        if value > 1 and self._rcvlowat_check is None:
-            self._watch_rcvlowat()
-
-    def _watch_rcvlowat(self) -> None:
-        assert self._loop is not None
-        self._rcvlowat_owed = self._session.data_phase_remaining
-        self._rcvlowat_check = self._loop.call_later(_RCVLOWAT_CHECK, self._check_rcvlowat)
-
-    def _check_rcvlowat(self) -> None:
-        self._rcvlowat_check = None
-        if self._rcvlowat <= 1 or self._closing:
-            return
-        if self._session.data_phase_remaining == self._rcvlowat_owed:
-            self._set_rcvlowat(1)  # nothing came: what did may be all there is
-        else:
-            self._watch_rcvlowat()
 
     def _on_eof(self, channel: Channel) -> None:
         if self._closing:
@@ -391,11 +381,26 @@ class Connection:
             if not waiter.done():
                 waiter.set_result(None)
 
+    def _on_probe_unanswered(self, event: ProbeUnanswered) -> None:
+        """A camera that never answered a probe ignored one: keep the link alive with
+        commands from now on (see :mod:`ptpkit.aio.keepalive`)."""
+        _log.debug("the camera does not answer probes: keep-alive by command from now on")
+        waiters, self._probe_waiters = self._probe_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(_ProbesIgnored())
+                waiter.exception()  # retrieved here: ping() falls back to a command
+        self._probes_ignored()
+
+    def _probes_ignored(self) -> None:
+        """Hook: the keep-alive layer switches to commands."""
+
     def _on_command_ack(self, event: CommandAckReceived) -> None:
         if self._ack_waiter is not None and not self._ack_waiter.done():
             self._ack_waiter.set_result(event)
 
     def _on_handshake_completed(self, event: HandshakeCompleted) -> None:
+        self._handshake_bytes = None
         if self._ready_waiter is not None and not self._ready_waiter.done():
             self._ready_waiter.set_result(event)
 
@@ -403,7 +408,15 @@ class Connection:
         self._fail(InitFailError(event.reason))
 
     def _on_timed_out(self, event: TimedOut) -> None:
-        self._fail(_timeout_error(event.what, self._handshake_timeout, self._session))
+        session = self._session
+        self._fail(
+            timeout_error(
+                event.what,
+                handshake_timeout=self._handshake_timeout,
+                operation=session.operation,
+                timeout=session.current_timeout,
+            )
+        )
 
     def _on_connection_closed(self, event: ConnectionClosed) -> None:
         self._fail(ConnectionLost(f"the camera closed the {event.channel.value} connection"))
@@ -567,17 +580,3 @@ class Connection:
         chain.answered.append((txn.params, response, b"".join(txn.chunks)))
         if response.code == ResponseCode.OK and not chain.stop and chain.sent < len(chain.params):
             self._chain_send(chain)  # written out by _after_input, once this event is done
-
-
-def _timeout_error(
-    what: str, handshake_timeout: float | None, session: ClientSession
-) -> PtpTimeoutError:
-    if what == "handshake":
-        return PtpTimeoutError(
-            f"no answer to the PTP/IP handshake within {handshake_timeout or 0:g} s "
-            "(a camera pairing for the first time may be waiting for its owner to confirm)"
-        )
-    if what == "probe":
-        return PtpTimeoutError("the camera stopped answering probes: the link is dead")
-    operation = code_name("operation", session.operation)
-    return PtpTimeoutError(f"no response to {operation} in time")

@@ -41,7 +41,6 @@ from ptpkit.errors import (
     CameraStateError,
     ConnectionLost,
     DecodeError,
-    LocalProtocolError,
     PtpResponseError,
 )
 from ptpkit.proto.codes import (
@@ -103,6 +102,7 @@ class FujiTransport(Operations):
         _log.debug(
             "Init Command Ack from %r, connection %d", ready.friendly_name, ready.connection_number
         )
+        self._begin_liveness(loop)
 
     async def start_fuji(self) -> None:
         """The init sequence after OpenSession (§5.3), then the event connection."""
@@ -155,9 +155,7 @@ class FujiTransport(Operations):
         return props
 
     # -- what the variant does not have ---------------------------------------------
-    async def ping(self) -> float:
-        """The variant has no Probe: :class:`~ptpkit.errors.LocalProtocolError`."""
-        raise LocalProtocolError("the Fujifilm variant of PTP/IP has no Probe to ping with")
+    # No Probe: ping() and the keep-alive use a command round trip (see liveness.py).
 
     def supports(self, operation: int) -> bool:
         """As listed in DeviceInfo, but never GetPartialObject: whole objects only."""

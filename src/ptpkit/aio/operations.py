@@ -1,6 +1,7 @@
 """The standard PTP operations (and the MTP and Android ones the client uses) as typed
 methods: ``get_object_info`` returns an :class:`ObjectInfo`, and so on. Each is one
-transaction (:class:`~ptpkit.aio.transactions.Transactions`); a non-OK response raises
+transaction (:class:`~ptpkit.aio.transactions.Transactions`, kept alive by
+:class:`~ptpkit.aio.liveness.Liveness`); a non-OK response raises
 :class:`~ptpkit.errors.PtpResponseError`.
 """
 
@@ -9,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import BinaryIO, overload
 
+from ptpkit.aio.liveness import Liveness
 from ptpkit.aio.models import ProgressCallback, Sink
 from ptpkit.aio.sources import _BytesSource, _FileSource, _Source
-from ptpkit.aio.transactions import Transactions
-from ptpkit.errors import PtpResponseError
+from ptpkit.errors import MissingParameterError, NotSupportedError, PtpResponseError
 from ptpkit.proto.codes import (
     ALL,
     ROOT,
@@ -38,7 +39,7 @@ from ptpkit.proto.datasets import (
 _U32_MAX = 0xFFFFFFFF
 
 
-class Operations(Transactions):
+class Operations(Liveness):
     """One method per operation, on top of the transactions."""
 
     async def get_device_info(self) -> DeviceInfo:
@@ -71,9 +72,17 @@ class Operations(Transactions):
     async def get_num_objects(
         self, storage_id: int = ALL, object_format: int = 0, parent: int = 0
     ) -> int:
-        """GetNumObjects: parent 0 = every object, 0xFFFFFFFF = the root only."""
-        response = await self._run(OperationCode.GetNumObjects, (storage_id, object_format, parent))
-        return response.params[0] if response.params else 0
+        """GetNumObjects: parent 0 = every object, 0xFFFFFFFF = the root only.
+
+        A camera that does not list GetNumObjects, or answers it without its count, is
+        asked for the handles instead (GetObjectHandles), and they are counted."""
+        if self.supports(OperationCode.GetNumObjects) or not self._lists_operations():
+            response = await self._run(
+                OperationCode.GetNumObjects, (storage_id, object_format, parent)
+            )
+            if response.params:
+                return response.params[0]
+        return len(await self.get_object_handles(storage_id, object_format, parent))
 
     async def get_object_handles(
         self, storage_id: int = ALL, object_format: int = 0, parent: int = 0
@@ -205,6 +214,7 @@ class Operations(Transactions):
 
     async def delete_object(self, handle: int, object_format: int = 0) -> None:
         """DeleteObject (handle 0xFFFFFFFF = every object, then ``object_format`` filters)."""
+        self._require(OperationCode.DeleteObject, "deleting")
         params = (handle, object_format) if object_format else (handle,)
         await self._run(OperationCode.DeleteObject, params)
         self._path_cache.pop(handle, None)
@@ -213,14 +223,43 @@ class Operations(Transactions):
         self, info: ObjectInfo, storage_id: int = 0, parent: int = ROOT
     ) -> tuple[int, int, int]:
         """SendObjectInfo: parent 0xFFFFFFFF = the root. Returns the camera's
-        (storage id, parent handle, new object handle)."""
+        (storage id, parent handle, new object handle); a camera that answers OK without
+        them raises :class:`MissingParameterError` (SendObject is still expected: the
+        helpers that upload find the new object by name instead)."""
+        placed = await self._send_object_info(info, storage_id, parent)
+        if placed is None:
+            raise MissingParameterError(
+                "the camera accepted SendObjectInfo but did not say where the object goes "
+                "(no response parameters)"
+            )
+        return placed
+
+    async def _send_object_info(
+        self, info: ObjectInfo, storage_id: int, parent: int
+    ) -> tuple[int, int, int] | None:
+        """SendObjectInfo; None when the camera gave no (storage, parent, handle)."""
+        self._require(OperationCode.SendObjectInfo, "uploading")
         response = await self._run(
             OperationCode.SendObjectInfo,
             (storage_id, parent),
             source=_BytesSource(info.encode()),
         )
-        params = (*response.params, 0, 0, 0)
+        params = response.params
+        if len(params) < 3:
+            return None
         return params[0], params[1], params[2]
+
+    async def _new_object_named(self, storage_id: int, parent: int, name: str) -> int:
+        """The handle of the object just stored as ``name`` in ``parent`` (the newest of
+        that name), for cameras whose SendObjectInfo response did not say it."""
+        handles = await self.get_object_handles(storage_id, 0, parent)
+        infos = await self.get_object_infos(handles)
+        named = [h for h, info in infos.items() if info.filename == name]
+        if not named:
+            raise MissingParameterError(
+                f"the camera did not say the new object's handle, and no {name!r} was found"
+            )
+        return max(named)
 
     async def send_object(
         self,
@@ -231,6 +270,7 @@ class Operations(Transactions):
     ) -> None:
         """SendObject: the data of the object announced by :meth:`send_object_info`,
         from bytes or streamed from a binary file (from its current position)."""
+        self._require(OperationCode.SendObject, "uploading")
         source: _Source
         if isinstance(data, (bytes, bytearray, memoryview)):
             source = _BytesSource(data)
@@ -240,11 +280,13 @@ class Operations(Transactions):
 
     async def initiate_capture(self, storage_id: int = 0, object_format: int = 0) -> int:
         """InitiateCapture; returns its transaction id (the new objects come as events)."""
+        self._require(OperationCode.InitiateCapture, "capturing")
         response = await self._run(OperationCode.InitiateCapture, (storage_id, object_format))
         return response.transaction_id
 
     async def initiate_open_capture(self, storage_id: int = 0, object_format: int = 0) -> int:
         """InitiateOpenCapture; returns the transaction id TerminateOpenCapture needs."""
+        self._require(OperationCode.InitiateOpenCapture, "open capture")
         response = await self._run(OperationCode.InitiateOpenCapture, (storage_id, object_format))
         return response.transaction_id
 
@@ -252,6 +294,7 @@ class Operations(Transactions):
         await self._run(OperationCode.TerminateOpenCapture, (transaction_id,))
 
     async def format_store(self, storage_id: int, filesystem_format: int | None = None) -> None:
+        self._require(OperationCode.FormatStore, "formatting")
         params = (storage_id,) if filesystem_format is None else (storage_id, filesystem_format)
         await self._run(OperationCode.FormatStore, params)
         self._path_cache.clear()
@@ -292,24 +335,46 @@ class Operations(Transactions):
     async def set_device_prop_value(
         self, code: int, value: PtpValue, data_type: int | None = None
     ) -> None:
+        self._require(OperationCode.SetDevicePropValue, "changing settings")
         dt = await self._prop_type(code, data_type)
         await self._run(
             OperationCode.SetDevicePropValue, (code,), source=_BytesSource(encode_value(dt, value))
         )
 
     async def reset_device_prop_value(self, code: int = ALL) -> None:
+        self._require(OperationCode.ResetDevicePropValue, "resetting settings")
         await self._run(OperationCode.ResetDevicePropValue, (code,))
 
     async def move_object(self, handle: int, storage_id: int, parent: int = 0) -> None:
         """MoveObject: parent 0 = the root of ``storage_id``."""
+        self._require(OperationCode.MoveObject, "moving objects")
         await self._run(OperationCode.MoveObject, (handle, storage_id, parent))
         self._path_cache.clear()
 
     async def copy_object(self, handle: int, storage_id: int, parent: int = 0) -> int:
-        """CopyObject: parent 0 = the root; returns the new handle."""
+        """CopyObject: parent 0 = the root; returns the new handle (a camera that answers
+        OK without it raises :class:`MissingParameterError`: the copy exists, its handle
+        is unknown)."""
+        self._require(OperationCode.CopyObject, "copying objects")
         response = await self._run(OperationCode.CopyObject, (handle, storage_id, parent))
-        return response.params[0] if response.params else 0
+        if not response.params:
+            raise MissingParameterError(
+                "the camera copied the object but did not say the new handle "
+                "(CopyObject answered OK without its parameter)"
+            )
+        return response.params[0]
 
     def supports(self, operation: int) -> bool:
         """Whether the camera lists ``operation`` in its DeviceInfo."""
         return operation in self.device_info.operations_supported
+
+    def _lists_operations(self) -> bool:
+        """Whether the DeviceInfo lists any operation (one listing none is not judged)."""
+        return bool(self.device_info.operations_supported)
+
+    def _require(self, operation: int, what: str) -> None:
+        """Raise :class:`NotSupportedError` ("this camera does not support uploading
+        (SendObjectInfo)") for an optional operation the camera does not list, before
+        anything is sent."""
+        if self._lists_operations() and not self.supports(operation):
+            raise NotSupportedError(operation, what)

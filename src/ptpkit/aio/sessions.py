@@ -27,6 +27,15 @@ class ClientSession(Protocol):
 
     transaction: TransactionState
     session_open: bool
+    probe_timeout: float
+    #: the camera has answered a probe; an unanswered probe is fatal (see liveness.py)
+    probes_answered: bool
+    strict_probes: bool
+    #: no probes (the camera ignored one, or the transport has none): commands instead
+    probes_ignored: bool
+
+    @property
+    def current_timeout(self) -> float | None: ...
 
     @property
     def is_ready(self) -> bool: ...
@@ -60,13 +69,18 @@ class ClientSession(Protocol):
         *,
         data_out_length: int | None = None,
         now: float,
+        timeout: float | None = None,
     ) -> int: ...
+
+    def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool: ...
 
     def data_header(self, length: int, now: float | None = None) -> bytes: ...
 
     def cancel(self, now: float) -> int | None: ...
 
-    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None: ...
+    def probe(
+        self, now: float, channel: Channel = Channel.EVENT, *, timeout: float | None = None
+    ) -> None: ...
 
 
 class SessionFactory(Protocol):
@@ -79,8 +93,10 @@ class SessionFactory(Protocol):
         *,
         handshake_timeout: float | None,
         response_timeout: float | None,
+        data_timeout: float | None,
         probe_interval: float | None,
         probe_timeout: float,
+        strict_probes: bool,
     ) -> ClientSession: ...
 
 
@@ -90,8 +106,10 @@ def ptpip_session(
     *,
     handshake_timeout: float | None,
     response_timeout: float | None,
+    data_timeout: float | None,
     probe_interval: float | None,
     probe_timeout: float,
+    strict_probes: bool,
 ) -> ClientSession:
     """Standard PTP/IP (CIPA DC-005)."""
     return InitiatorSession(
@@ -99,8 +117,10 @@ def ptpip_session(
         name,
         handshake_timeout=handshake_timeout,
         response_timeout=response_timeout,
+        data_timeout=data_timeout,
         probe_interval=probe_interval,
         probe_timeout=probe_timeout,
+        strict_probes=strict_probes,
         borrow_data=True,  # every event is handled before the next read (_after_input)
     )
 
@@ -111,14 +131,18 @@ def fuji_session(
     *,
     handshake_timeout: float | None,
     response_timeout: float | None,
+    data_timeout: float | None,
     probe_interval: float | None,
     probe_timeout: float,
+    strict_probes: bool,
 ) -> ClientSession:
     """Fujifilm's variant: the double init (as gphoto2 and Fujifilm's own app send it),
-    no probes (the variant has none)."""
+    no probes (the variant has none: a quiet link is checked with a command)."""
     return FujiInitiatorSession(
         guid,
         name[:INIT_NAME_MAX_CHARS],  # the fixed-size request holds no more
         handshake_timeout=handshake_timeout,
         response_timeout=response_timeout,
+        data_timeout=data_timeout,
+        probe_timeout=probe_timeout,
     )

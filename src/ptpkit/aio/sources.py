@@ -38,6 +38,10 @@ def _sink_callable(sink: Sink) -> Callable[[bytes], object]:
 class _Source(Protocol):
     size: int
 
+    def small_payload(self, limit: int) -> bytes | None:
+        """The whole payload when it is at most ``limit`` bytes (it then leaves in one
+        write with its request), else None (it is streamed with :meth:`send`)."""
+
     async def send(self, protocol: _ChannelProtocol, offset: int, length: int) -> None: ...
 
 
@@ -45,6 +49,12 @@ class _BytesSource:
     def __init__(self, data: bytes | bytearray | memoryview) -> None:
         self._data = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self.size = len(self._data)
+
+    def small_payload(self, limit: int) -> bytes | None:
+        if self.size > limit:
+            return None
+        data = self._data
+        return data if isinstance(data, bytes) else bytes(data)
 
     async def send(self, protocol: _ChannelProtocol, offset: int, length: int) -> None:
         assert protocol.transport is not None
@@ -68,6 +78,16 @@ class _FileSource:
         self.size = size
         self._sendfile = True  # loop.sendfile
         self._os_sendfile = hasattr(os, "sendfile")
+
+    def small_payload(self, limit: int) -> bytes | None:
+        if self.size > limit:
+            return None
+        if self._file.seekable():
+            self._file.seek(self._start)
+        data = self._file.read(self.size)
+        if len(data) != self.size:
+            raise TransferError(f"the file ended after {len(data)} of {self.size} bytes")
+        return data
 
     async def send(self, protocol: _ChannelProtocol, offset: int, length: int) -> None:
         transport = protocol.transport

@@ -18,9 +18,18 @@ from collections.abc import Callable, Sequence
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
 from ptpkit.aio.connection import Connection
+from ptpkit.aio.diagnosis import connect_error, handshake_error
 from ptpkit.aio.models import ProgressCallback, Response, Sink
 from ptpkit.aio.sources import _BytesSource, _sink_callable, _Source, _takes_views
-from ptpkit.errors import ConnectError, LocalProtocolError, PtpResponseError, PtpTimeoutError
+from ptpkit.errors import (
+    ConnectError,
+    ConnectionLost,
+    InitFailError,
+    LocalProtocolError,
+    ProtocolError,
+    PtpResponseError,
+    PtpTimeoutError,
+)
 from ptpkit.proto.codes import ResponseCode, code_name
 from ptpkit.proto.events import Channel, ResponseReceived
 from ptpkit.proto.state import TransactionState
@@ -29,6 +38,7 @@ _log = logging.getLogger("ptpkit.client")
 
 _RECV_BUFFER = 1 << 20  # one read hands the session up to 1 MiB
 _PACKET_SIZE = 4 << 20  # payload per Data packet when we upload
+_ONE_WRITE = 64 << 10  # a data-out phase up to this size leaves with its request, at once
 _EVENT_CONNECT_RETRIES = 2  # on ECONNREFUSED, 100 ms apart (a Ricoh Theta quirk)
 
 
@@ -52,14 +62,31 @@ class Transactions(Connection):
                 f"cannot connect to {where}: no answer within {self.connect_timeout:g} s"
             ) from None
         except OSError as exc:
-            raise ConnectError(f"cannot connect to {where}: {_oserror_words(exc)}") from exc
+            raise connect_error(self.host, port, exc, _oserror_words(exc)) from exc
         return protocol
 
     async def _handshake(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The PTP/IP handshake on both connections; a failure is said in words
+        (:func:`~ptpkit.aio.diagnosis.handshake_error`)."""
+        try:
+            await self._handshake_steps(loop)
+        except (ConnectionLost, ProtocolError, PtpTimeoutError, InitFailError) as exc:
+            ack = self._ack_waiter
+            raise handshake_error(
+                exc,
+                host=self.host,
+                port=self.port,
+                received=bytes(self._handshake_bytes or b""),
+                acked=ack is not None and ack.done() and ack.exception() is None,
+            ) from exc
+
+    async def _handshake_steps(self, loop: asyncio.AbstractEventLoop) -> None:
         self._ack_waiter = loop.create_future()
         self._ready_waiter = loop.create_future()
         command = await self._connect_channel(loop, Channel.COMMAND, self.port)
         self._channels[Channel.COMMAND] = command
+        if self._failure is not None:  # closed (or reset) right after accepting
+            raise self._failure
         _log.debug("command connection to %s:%d is up", self.host, self.port)
         self._session.start(loop.time())
         self._after_input()
@@ -97,19 +124,6 @@ class Transactions(Connection):
                 _log.debug("event connection refused; retry %d in 100 ms", attempt)
                 await asyncio.sleep(0.1)
 
-    async def ping(self) -> float:
-        """Send a Probe Request on the event connection; the round trip in seconds."""
-        self._check_usable()
-        assert self._loop is not None
-        waiter: asyncio.Future[None] = self._loop.create_future()
-        self._probe_waiters.append(waiter)
-        start = self._loop.time()
-        self._session.probe(start)
-        self._flush()
-        self._arm_timer()
-        await waiter
-        return self._loop.time() - start
-
     # -- transactions -------------------------------------------------------------------
     async def transaction(
         self,
@@ -138,7 +152,9 @@ class Transactions(Connection):
         sink: Sink | None = None,
         progress: ProgressCallback | None = None,
         check: bool = True,
+        timeout: float | None = None,
     ) -> Response:
+        """One transaction; ``timeout`` replaces the response timeout for it alone."""
         self._check_usable()
         assert self._loop is not None
         async with self._lock:
@@ -148,13 +164,21 @@ class Transactions(Connection):
             txn = _Transaction(code, params, future, write, progress, views_ok=_takes_views(sink))
             self._txn = txn
             debug = _log.isEnabledFor(logging.DEBUG)
+            session = self._session
             try:
-                txn.tid = self._session.send_request(
+                now = self._now()
+                txn.tid = session.send_request(
                     code,
                     params,
                     data_out_length=None if source is None else source.size,
-                    now=self._now(),
+                    now=now,
+                    timeout=timeout,
                 )
+                small = None if source is None else source.small_payload(_ONE_WRITE)
+                if small is not None:
+                    # Request, Start Data, End Data and payload leave in one write: a
+                    # camera that reads each packet with one recv must get it whole.
+                    session.send_data(small, now)
                 if debug:
                     _log.debug(
                         "-> %s(%s) tid=%d%s",
@@ -165,8 +189,10 @@ class Transactions(Connection):
                     )
                 self._flush()
                 self._arm_timer()
+                if small is not None and progress is not None:
+                    progress(len(small), len(small))
                 try:
-                    if source is not None:
+                    if source is not None and small is None:
                         await self._send_source(txn, source)
                     response = await future
                 except asyncio.CancelledError:
@@ -174,6 +200,8 @@ class Transactions(Connection):
                     raise
             finally:
                 self._txn = None
+                self._idle_since = self._now()
+                self._last_request_tid = txn.tid
         if debug:
             _log.debug(
                 "<- %s(%s) tid=%d%s",
@@ -235,6 +263,7 @@ class Transactions(Connection):
             finally:
                 self._chain = None
                 self._txn = None
+                self._idle_since = self._now()
 
     async def _cancel_transaction(self, txn: _Transaction) -> None:
         """Our task was cancelled mid-transaction: Cancel it and wait for the response, so

@@ -105,12 +105,14 @@ async def upload_file(
         capture_date=modified,
         modification_date=modified,
     )
-    _, _, handle = await camera.send_object_info(info, storage_id, parent)
+    placed = await camera._send_object_info(info, storage_id, parent)
     if progress is not None:
         progress(0, size)  # an upload always starts from nothing
     with path.open("rb") as file:
         await camera.send_object(file, size=size, progress=progress)
-    return handle
+    if placed is None:  # a camera that does not say the new handle: found by name
+        return await camera._new_object_named(storage_id, parent, info.filename)
+    return placed[2]
 
 
 class Transfers(Listing):
@@ -296,7 +298,12 @@ class Transfers(Listing):
                     parent_object=parent,
                     filename=parts[depth],
                 )
-                _, _, handle = await self.send_object_info(info, store.storage_id, parent)
+                placed = await self._send_object_info(info, store.storage_id, parent)
+                handle = (
+                    placed[2]
+                    if placed is not None
+                    else await self._new_object_named(store.storage_id, parent, parts[depth])
+                )
                 found = await self._object(handle)
             elif not found.is_folder:
                 raise NotFoundError(f"{found.path} exists and is not a folder")

@@ -12,9 +12,12 @@ Exit codes (also in ``ptpkit --help``):
 1     any other error (local files, protocol violations by the camera, …); some
       objects of a transfer failed (the others were done)
 2     usage error (bad option or argument, a property value that is not allowed)
-3     could not connect, or the connection failed (refused, lost, timed out)
+3     could not connect, or the connection failed (refused, lost, timed out, not
+      PTP/IP, closed during the handshake)
 4     the camera refused the connection (Init Fail: not paired, busy, …)
 5     the camera answered an error, or the object/property asked for is not there
+      (or the camera does not support the operation)
+6     a capture did not complete in time (no new picture appeared; the link is fine)
 130   interrupted (Ctrl-C); a transfer under way was cancelled cleanly
 ====  ==========================================================================
 """
@@ -33,6 +36,7 @@ import click
 
 from ptpkit.errors import (
     BadValueError,
+    CaptureTimeoutError,
     ConnectError,
     InitFailError,
     NotFoundError,
@@ -50,6 +54,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXIT_CAMERA",
+    "EXIT_CAPTURE_TIMEOUT",
     "EXIT_CODES_HELP",
     "EXIT_CONNECT",
     "EXIT_ERROR",
@@ -77,12 +82,13 @@ EXIT_USAGE = 2
 EXIT_CONNECT = 3
 EXIT_INIT_FAIL = 4
 EXIT_CAMERA = 5
+EXIT_CAPTURE_TIMEOUT = 6
 EXIT_INTERRUPTED = 130
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 ok, 1 error (or some files of a transfer failed), 2 usage (also a "
     "property value that is not allowed), 3 cannot connect / link failed, 4 camera refused "
-    "the connection (Init Fail), 5 camera error or not found, 130 interrupted."
+    "the connection (Init Fail), 5 camera error or not found, 6 capture timed out, 130 interrupted."
 )
 
 #: The longest error line: a camera's names can be anything (a 2,000-folder-deep path).
@@ -209,6 +215,8 @@ def exit_code_for(exc: BaseException) -> int:
         return EXIT_INTERRUPTED
     if isinstance(exc, InitFailError):
         return EXIT_INIT_FAIL
+    if isinstance(exc, CaptureTimeoutError):
+        return EXIT_CAPTURE_TIMEOUT
     if isinstance(exc, (ConnectError, TransportError)):
         return EXIT_CONNECT
     if isinstance(exc, (PtpResponseError, NotFoundError)):

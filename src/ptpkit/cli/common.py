@@ -22,6 +22,7 @@ from ptpkit.aio.client import (
 )
 from ptpkit.cli.base import (
     EXIT_CAMERA,
+    EXIT_CAPTURE_TIMEOUT,
     EXIT_CODES_HELP,
     EXIT_CONNECT,
     EXIT_ERROR,
@@ -43,6 +44,7 @@ from ptpkit.cli.base import (
 
 __all__ = [
     "EXIT_CAMERA",
+    "EXIT_CAPTURE_TIMEOUT",
     "EXIT_CODES_HELP",
     "EXIT_CONNECT",
     "EXIT_ERROR",
@@ -74,12 +76,15 @@ class CameraOptions:
     name: str | None
     timeout: float
     dialect: str = "auto"
+    keepalive: str = "auto"
 
     @property
     def address(self) -> str:
         return f"{self.host}:{self.port}"
 
     def connect(self, **extra: Any) -> Any:
+        extra.setdefault("response_timeout", self.timeout)
+        extra.setdefault("keepalive", self.keepalive)
         return connect(
             self.host,
             self.port,
@@ -93,8 +98,8 @@ class CameraOptions:
 
 def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--host/-H, --port/-p (PTPKIT_HOST, PTPKIT_PORT), --guid, --name, --timeout,
-    --discover-timeout; the command receives them as ``cam: CameraOptions``. Without a
-    host, the one camera that discovery finds is used."""
+    --keepalive, --discover-timeout; the command receives them as ``cam: CameraOptions``.
+    Without a host, the one camera that discovery finds is used."""
 
     @click.option(
         "--host",
@@ -127,11 +132,24 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--timeout",
-        "handshake_timeout",
+        "timeout",
+        envvar="PTPKIT_TIMEOUT",
         type=click.FloatRange(min=0.1),
         default=60.0,
         show_default=True,
-        help="Seconds to wait for the camera to accept (first pairing needs the owner).",
+        help="Seconds to wait for the camera: to accept the connection (first pairing "
+        "needs the owner), to answer each request, and for the next byte of a transfer "
+        "[env PTPKIT_TIMEOUT].",
+    )
+    @click.option(
+        "--keepalive",
+        envvar="PTPKIT_KEEPALIVE",
+        type=click.Choice(["auto", "probe", "command", "off"]),
+        default="auto",
+        show_default=True,
+        help="How a quiet link is kept alive and checked: PTP/IP probes, a cheap command "
+        "(GetStorageIDs), or nothing; auto probes while the camera answers probes and "
+        "uses the command otherwise [env PTPKIT_KEEPALIVE].",
     )
     @click.option(
         "--discover-timeout",
@@ -143,12 +161,13 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(func)
     def wrapper(
+        *,
         host: str | None,
         port: int | None,
         initiator_guid: str | None,
         initiator_name: str | None,
-        handshake_timeout: float,
-        *,
+        timeout: float,
+        keepalive: str,
         discover_timeout: float,
         **kwargs: Any,
     ) -> Any:
@@ -167,7 +186,7 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 fuji = False
             port = FUJI_PORT if fuji else DEFAULT_PORT
         options = CameraOptions(
-            host, port, initiator_guid, initiator_name, handshake_timeout, dialect
+            host, port, initiator_guid, initiator_name, timeout, dialect, keepalive
         )
         return func(cam=options, **kwargs)
 

@@ -1,6 +1,7 @@
 """``ptpkit events``: the camera's events as they arrive, with names: the new object's
 path, the property's name and new value, the storage; ``--json`` gives the same fields.
-Ctrl-C, the way to stop it, ends it quietly (exit 130)."""
+Ctrl-C, the way to stop it, ends it quietly (exit 130); when the link drops, it
+reconnects (:mod:`ptpkit.cli.reconnect`) and goes on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from typing import Any
 import click
 
 from ptpkit.aio.client import Camera, CameraEvent, EventsDropped
-from ptpkit.cli.common import CameraOptions, camera_options, console, error_console, run_camera
+from ptpkit.cli.common import CameraOptions, camera_options, console, error_console
+from ptpkit.cli.reconnect import run_reconnecting
 from ptpkit.cli.properties import words_of
 from ptpkit.errors import PtpError
 from ptpkit.proto.codes import EventCode
@@ -108,13 +110,15 @@ def event_line(record: dict[str, Any]) -> str:
 @click.option("--count", type=click.IntRange(min=1), help="Stop after this many events.")
 def events(cam: CameraOptions, as_json: bool, count: int | None) -> None:
     """Print the camera's events as they arrive, with names: the new object's path, the
-    property's name and new value (Ctrl-C to stop)."""
+    property's name and new value (Ctrl-C to stop). When the link drops, ptpkit
+    reconnects (waiting longer after each failed attempt) and goes on."""
+    seen = 0
 
-    async def body(camera: Camera) -> int:
+    async def body(camera: Camera, reconnected: bool) -> int:
+        nonlocal seen
         out = console()
         namer = EventNamer(camera)
-        seen = 0
-        if not as_json:
+        if not as_json and not reconnected:
             error_console().print(
                 f"Listening to {camera.camera_name} at {cam.address} (Ctrl-C to stop)",
                 highlight=False,
@@ -134,4 +138,4 @@ def events(cam: CameraOptions, as_json: bool, count: int | None) -> None:
                 break
         return 0
 
-    run_camera(cam, body, quiet_interrupt=True)
+    run_reconnecting(cam, body)

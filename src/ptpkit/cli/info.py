@@ -91,18 +91,21 @@ def info(cam: CameraOptions, as_json: bool) -> None:
     help="Seconds between probes.",
 )
 def ping(cam: CameraOptions, count: int, interval: float) -> None:
-    """Check that the camera answers: PTP/IP probes on the event connection."""
+    """Check that the camera answers: PTP/IP probes on the event connection, or a cheap
+    command (GetStorageIDs) with a camera that ignores probes (the output says which)."""
 
     async def body(camera: Camera) -> int:
         out = console()
         times = []
+        via = "probe"
         for seq in range(count):
             if seq and interval:
                 await asyncio.sleep(interval)
             rtt = await camera.ping()
+            via = rtt.via
             times.append(rtt * 1000)
             out.print(
-                f"probe reply from {cam.address} ({camera.camera_name}): "
+                f"{via} reply from {cam.address} ({camera.camera_name}): "
                 f"seq={seq + 1} time={rtt * 1000:.2f} ms",
                 highlight=False,
                 markup=False,
@@ -110,8 +113,13 @@ def ping(cam: CameraOptions, count: int, interval: float) -> None:
         start = time.perf_counter()
         await camera.get_device_info()
         op_ms = (time.perf_counter() - start) * 1000
+        answered = (
+            f"{count} probes answered"
+            if via == "probe"
+            else f"{count} {via} round trips (the camera does not answer probes)"
+        )
         out.print(
-            f"{count} probes answered: min/avg/max = {min(times):.2f}/"
+            f"{answered}: min/avg/max = {min(times):.2f}/"
             f"{sum(times) / len(times):.2f}/{max(times):.2f} ms; "
             f"GetDeviceInfo took {op_ms:.2f} ms",
             highlight=False,

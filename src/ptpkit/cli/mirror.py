@@ -1,6 +1,7 @@
 """``ptpkit sync DIR``: mirror the camera into a folder, and with ``--watch`` stay and
 fetch each new picture (tethered shooting); ``--new`` only what no earlier ``--new`` run
-has seen."""
+has seen. ``--watch`` reconnects when the link drops (:mod:`ptpkit.cli.reconnect`) and
+catches up with a full pass, which fetches nothing twice."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ptpkit.aio.client import Camera, CameraObject, EventsDropped, EventStream
 from ptpkit.cli.base import shorten
 from ptpkit.cli.common import CameraOptions, camera_options, console, error_console, run_camera
 from ptpkit.cli.download import download_options, make_options
+from ptpkit.cli.reconnect import run_reconnecting
 from ptpkit.cli.render import human_size
 from ptpkit.cli.transfers import DownloadOptions, Downloads, Outcome, local_path_for
 from ptpkit.errors import PtpError, TransportError
@@ -120,10 +122,11 @@ class _Mirror:
 _NEW_DATA_EVENTS = frozenset({EventCode.ObjectAdded, EventCode.ObjectInfoChanged})
 
 
-async def _watch(mirror: _Mirror, stream: EventStream) -> None:
+async def _watch(mirror: _Mirror, stream: EventStream, *, announce: bool = True) -> None:
     camera = mirror.camera
     out = console()
-    out.print("Watching for new pictures (Ctrl-C to stop)…", highlight=False)
+    if announce:
+        out.print("Watching for new pictures (Ctrl-C to stop)…", highlight=False)
     async for event in stream:
         if isinstance(event, EventsDropped):
             await mirror.pass_once("Catching up:")  # events were lost: compare everything
@@ -184,24 +187,38 @@ def sync(
     several, each gets a store_XXXXXXXX folder. One file that fails is reported and the
     others go on; the exit status is then that of the first failure."""
     options = make_options(existing, template, hook, delete_after)
+    number = 0  # files named so far (--filename's %n), kept across reconnects
 
-    async def body(camera: Camera) -> int:
+    async def body(camera: Camera, reconnected: bool) -> int:
+        nonlocal number
         stream = camera.events() if watch else None  # subscribe before listing
         directory.mkdir(parents=True, exist_ok=True)
         mirror = _Mirror(camera, directory, options, only_new)
+        mirror.number = number
         await mirror.refresh_storages()
-        outcome = await mirror.pass_once("Syncing")
+        # After a reconnect: whatever came while the link was down (what is here already,
+        # a finished file or a .part to resume, is not fetched again).
+        try:
+            outcome = await mirror.pass_once("Catching up:" if reconnected else "Syncing")
+        finally:
+            number = mirror.number
         out = console()
         if outcome.downloaded or outcome.failures or outcome.kept:
             out.print(outcome.summary("Synced"), highlight=False, markup=False)
-        else:
+        elif not reconnected:
             out.print(
                 f"Up to date: {outcome.present} file(s) in {directory}.",
                 highlight=False,
                 markup=False,
             )
         if stream is not None:
-            await _watch(mirror, stream)
+            try:
+                await _watch(mirror, stream, announce=not reconnected)
+            finally:
+                number = mirror.number
         return outcome.exit_code
 
-    run_camera(cam, body, quiet_interrupt=watch)
+    if watch:  # stays with the camera through Wi-Fi drops
+        run_reconnecting(cam, body)
+    else:
+        run_camera(cam, lambda camera: body(camera, False))

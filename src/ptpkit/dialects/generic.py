@@ -2,11 +2,11 @@
 
 Nothing runs after OpenSession or before CloseSession; events come from the PTP/IP
 event channel only; a capture is InitiateCapture followed by ObjectAdded and
-CaptureComplete; properties are DeviceInfo's, read and written with GetDevicePropDesc,
-GetDevicePropValue and SetDevicePropValue, their values in words by
-:mod:`ptpkit.proto.propvalues`' tables (the standard ones, and those a vendor registers
-under its name with :func:`~ptpkit.proto.propvalues.register_forms`). Vendor dialects
-extend this class.
+CaptureComplete (or, from a camera that sends no events, the handles compared);
+properties are DeviceInfo's, read and written with GetDevicePropDesc, GetDevicePropValue
+and SetDevicePropValue, their values in words by :mod:`ptpkit.proto.propvalues`' tables
+(the standard ones, and those a vendor registers under its name with
+:func:`~ptpkit.proto.propvalues.register_forms`). Vendor dialects extend this class.
 """
 
 from __future__ import annotations
@@ -20,13 +20,10 @@ from ptpkit.aio.models import (
     _PROP_NAMES,
     CameraEvent,
     CameraObject,
-    EventsDropped,
     _norm,
 )
 from ptpkit.aio.models import property_code as standard_property_code
 from ptpkit.dialects.base import Dialect
-from ptpkit.errors import PtpResponseError, PtpTimeoutError
-from ptpkit.proto.codes import TID_NONE, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
 
 __all__ = ["GenericDialect"]
@@ -75,49 +72,11 @@ class GenericDialect(Dialect):
     async def capture(
         self, timeout: float, *, storage_id: int = 0, object_format: int = 0
     ) -> list[CameraObject]:
-        """InitiateCapture, then wait for ObjectAdded and CaptureComplete; the new objects.
-
-        Cameras that do not list CaptureComplete among their events are taken to be done
-        at the first ObjectAdded. StoreFull raises :class:`PtpResponseError`.
-        """
-        camera = self.camera
-        stream = camera._subscribe()
-        try:
-            tid = await camera.initiate_capture(storage_id, object_format)
-            added: list[int] = []
-            events = camera.device_info.events_supported
-            waits_for_complete = EventCode.CaptureComplete in events or not events
-            loop = camera._loop
-            assert loop is not None
-            deadline = loop.time() + timeout
-            while True:
-                left = deadline - loop.time()
-                if left <= 0:
-                    raise PtpTimeoutError(f"the capture did not complete within {timeout:g} s")
-                try:
-                    event = await stream.get(left)
-                except PtpTimeoutError:
-                    raise PtpTimeoutError(
-                        f"the capture did not complete within {timeout:g} s"
-                    ) from None
-                if isinstance(event, EventsDropped):
-                    continue
-                if event.transaction_id not in (tid, TID_NONE):
-                    continue
-                if event.code == EventCode.ObjectAdded and event.params:
-                    added.append(event.params[0])
-                    if not waits_for_complete:
-                        break
-                elif event.code == EventCode.CaptureComplete:
-                    break
-                elif event.code == EventCode.StoreFull:
-                    raise PtpResponseError(
-                        ResponseCode.StoreFull, operation=OperationCode.InitiateCapture
-                    )
-        finally:
-            stream.close()
-        objects = [await camera._object(handle) for handle in dict.fromkeys(added)]
-        return [obj for obj in objects if not obj.is_folder]
+        """InitiateCapture, then ObjectAdded and CaptureComplete, or the handles compared
+        when the camera sends no events (see ``Capture._standard_capture``)."""
+        return await self.camera._standard_capture(
+            timeout, storage_id=storage_id, object_format=object_format
+        )
 
     async def after_download(self, obj: CameraObject) -> None:
         return None

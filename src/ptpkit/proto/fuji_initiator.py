@@ -42,6 +42,7 @@ RSP = Role.RESPONDER
 L = LinkState
 K = FujiPacketKind
 _TID_MAX = 0xFFFFFFFE
+_DATA_PHASES = (TransactionState.DATA_IN, TransactionState.DATA_OUT)
 
 
 class FujiInitiatorSession(FujiSessionBase):
@@ -64,6 +65,8 @@ class FujiInitiatorSession(FujiSessionBase):
         init_retry_delay: float = 0.5,
         handshake_timeout: float | None = 30.0,
         response_timeout: float | None = None,
+        data_timeout: float | None = None,
+        probe_timeout: float = 10.0,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
     ) -> None:
         if init_requests < 1:
@@ -77,6 +80,15 @@ class FujiInitiatorSession(FujiSessionBase):
         self.max_init_requests = init_requests
         self.init_retry_delay = init_retry_delay
         self.response_timeout = response_timeout
+        # As InitiatorSession's (see its module): the response deadline runs from the
+        # request, a data phase has a no-progress deadline, events reset neither.
+        self.data_timeout = data_timeout
+        self._tx_timeout: float | None = None
+        # The variant has no probes: the client checks a quiet link with a command.
+        self.probe_timeout = probe_timeout
+        self.probes_answered = False
+        self.strict_probes = False
+        self.probes_ignored = True
         self.connection_number: int | None = None
         self.responder_guid = b""
         self.responder_name = ""
@@ -131,19 +143,23 @@ class FujiInitiatorSession(FujiSessionBase):
             self._send_init(now)
         deadline = self._response_deadline()
         if deadline is not None and now >= deadline:
-            self._timed_out("response")
+            self._timed_out("data" if self.transaction in _DATA_PHASES else "response")
 
     def _deadlines(self) -> list[float | None]:
         return [self._handshake_deadline, self._retry_at, self._response_deadline()]
 
     def _response_deadline(self) -> float | None:
-        if (
-            self.response_timeout is None
-            or self.transaction is TransactionState.IDLE
-            or not self.is_ready
-        ):
+        limit = self.current_timeout
+        if limit is None or self.transaction is TransactionState.IDLE or not self.is_ready:
             return None
-        return self._last_activity + self.response_timeout
+        return self._tx_mark + limit
+
+    @property
+    def current_timeout(self) -> float | None:
+        """The timeout in force for the transaction under way (for messages)."""
+        if self.transaction in _DATA_PHASES and self.data_timeout is not None:
+            return self.data_timeout
+        return self._tx_timeout
 
     # -- transactions -------------------------------------------------------------------
     def send_request(
@@ -153,11 +169,13 @@ class FujiInitiatorSession(FujiSessionBase):
         *,
         data_out_length: int | None = None,
         now: float,
+        timeout: float | None = None,
     ) -> int:
         """Queue a command packet and return its transaction id.
 
         The caller knows its operation: with ``data_out_length`` the header of the single
         data packet follows at once; send exactly that many bytes with :meth:`send_data`.
+        ``timeout`` replaces ``response_timeout`` for this transaction only.
         """
         self._require_ready()
         if self.transaction is not TransactionState.IDLE:
@@ -177,6 +195,8 @@ class FujiInitiatorSession(FujiSessionBase):
         self._data_total = None
         self.operations += 1
         self._last_activity = max(self._last_activity, now)
+        self._tx_mark = now
+        self._tx_timeout = self.response_timeout if timeout is None else timeout
         if data_out_length is not None:
             self._start_outgoing_data(data_out_length)
         return tid
@@ -197,9 +217,12 @@ class FujiInitiatorSession(FujiSessionBase):
             raise LocalProtocolError("a Fujifilm data packet cannot be cut short")
         self._tx_step(PacketType.Cancel, INI)
         self._last_activity = max(self._last_activity, now)
+        self._tx_mark = now
         return self.transaction_id
 
-    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
+    def probe(
+        self, now: float, channel: Channel = Channel.EVENT, *, timeout: float | None = None
+    ) -> None:
         """The variant has no Probe packet: always :class:`LocalProtocolError`."""
         raise LocalProtocolError("the Fujifilm variant of PTP/IP has no Probe")
 

@@ -137,6 +137,10 @@ class FujiSessionBase:
         self._discarding = False  # inside a data packet being dropped
         self._handshake_deadline: float | None = None
         self._last_activity = 0.0
+        self._input_at = 0.0  # the ``now`` of the latest receive_data()
+        # When the transaction under way last moved (request, data, cancel): the
+        # initiator's deadlines run from it; events and other bytes do not move it.
+        self._tx_mark = 0.0
         self.init_requests = 0  # Init Command Requests sent (initiator) or received
         self.operations = 0  # operations requested since the handshake
 
@@ -151,6 +155,7 @@ class FujiSessionBase:
         if not data:
             self._eof.add(channel)
         self._last_activity = max(self._last_activity, now)
+        self._input_at = now
         if channel not in self._readable:
             self._readable.append(channel)
 
@@ -290,6 +295,7 @@ class FujiSessionBase:
             self._data_count = 0
             self._events.append(DataPhaseStarted(tid, self._data_total))
         self._data_count += len(chunk.data)
+        self._tx_mark = self._input_at  # the data phase moved on
         if chunk.data:
             self._events.append(DataReceived(tid, chunk.data))
         if chunk.last:
@@ -324,6 +330,7 @@ class FujiSessionBase:
             self._tx_step("data_complete", self.role)
         if now is not None:
             self._last_activity = max(self._last_activity, now)
+            self._tx_mark = max(self._tx_mark, now)
         return b""
 
     def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool:

@@ -111,7 +111,15 @@ class SessionBase:
         self._handshake_deadline: float | None = None
         self._probe_deadline: float | None = None
         self._probe_channel: Channel | None = None
+        # Any bytes in or out: when the link is idle enough for a probe. Never a response
+        # deadline (see InitiatorSession): probe answers and events must not push it back.
         self._last_activity = 0.0
+        self._input_at = 0.0  # the ``now`` of the latest receive_data()
+        # The transaction under way last moved (request sent, data in or out, Cancel):
+        # where the initiator's response and no-progress deadlines run from.
+        self._tx_mark = 0.0
+        #: The peer has answered one of our probes (so it does answer them).
+        self.probes_answered = False
 
     # -- adapter interface ------------------------------------------------------------
     def receive_data(
@@ -124,6 +132,7 @@ class SessionBase:
         if not data:
             self._eof.add(channel)
         self._last_activity = max(self._last_activity, now)
+        self._input_at = now
         if channel not in self._readable:
             self._readable.append(channel)
 
@@ -152,6 +161,7 @@ class SessionBase:
             except ProtocolError as exc:
                 self.link = LinkState.ERROR
                 self._readable.clear()
+                self._events.clear()  # what the failed packet had queued: a dead session is quiet
                 if isinstance(exc, LocalProtocolError):  # a peer move our own rules reject
                     raise RemoteProtocolError(str(exc)) from exc
                 raise
@@ -186,12 +196,12 @@ class SessionBase:
             return
         deadline = self._response_deadline()
         if deadline is not None and now >= deadline:
-            self._timed_out("response")
+            self._timed_out(self._response_deadline_kind())
             return
         if self._probe_deadline is not None and now >= self._probe_deadline:
             self._probe_deadline = None
             self._probe_channel = None
-            if self.role is Role.INITIATOR:
+            if self._probe_miss_is_fatal():
                 self._timed_out("probe")
                 return
             self._events.append(ProbeUnanswered())
@@ -200,12 +210,15 @@ class SessionBase:
         if idle_at is not None and now >= idle_at:
             self.probe(now)
 
-    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
-        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`."""
+    def probe(
+        self, now: float, channel: Channel = Channel.EVENT, *, timeout: float | None = None
+    ) -> None:
+        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`, or after
+        ``timeout`` (default ``probe_timeout``) :class:`ProbeUnanswered` or a TimedOut."""
         self._require_ready()
         self._emit(channel, ProbeRequest())
         self._probe_channel = channel
-        self._probe_deadline = now + self.probe_timeout
+        self._probe_deadline = now + (self.probe_timeout if timeout is None else timeout)
 
     def close(self) -> None:
         """Mark the session closed (the adapter closes the sockets)."""
@@ -229,6 +242,13 @@ class SessionBase:
 
     def _response_deadline(self) -> float | None:
         return None
+
+    def _response_deadline_kind(self) -> str:
+        return "response"
+
+    def _probe_miss_is_fatal(self) -> bool:
+        """Whether an unanswered probe ends the session (the initiator decides)."""
+        return False
 
     def _outgoing_tid(self) -> int:
         """The transaction id our packets of the transaction under way carry."""
@@ -290,6 +310,7 @@ class SessionBase:
             if self._probe_deadline is not None:
                 self._probe_deadline = None
                 self._probe_channel = None
+                self.probes_answered = True
                 self._events.append(ProbeAnswered(channel))
             return
         if isinstance(packet, Cancel):
@@ -324,6 +345,7 @@ class SessionBase:
         total = packet.total_length
         self._data_total = None if total == DATA_LENGTH_UNKNOWN else total
         self._data_count = 0
+        self._tx_mark = self._input_at
         self._events.append(DataPhaseStarted(tid, self._data_total))
         if self._data_total == 0:  # gphoto2 sends StartData(0) and never an End Data
             self._finish_incoming_data(trailing_end_possible=True)
@@ -354,6 +376,7 @@ class SessionBase:
                 self._tx_step(chunk.packet_type, peer)  # raises with the right message
         if self.transaction is TransactionState.CANCELLED:
             return  # discard data of a cancelled transaction
+        self._tx_mark = self._input_at  # the data phase moved on
         self._data_count += len(data)
         if self._data_total is not None and self._data_count > self._data_total:
             raise RemoteProtocolError(
@@ -408,10 +431,12 @@ class SessionBase:
         For zero-copy senders: write :meth:`data_to_send` first, then this header, then
         exactly ``length`` payload bytes. The packet that completes the announced length
         is an End Data. Returns ``b""`` (send nothing) once the transaction is cancelled.
-        ``now`` counts as activity, so a long upload does not run into the response timeout.
+        ``now`` counts as progress of the data phase (its no-progress deadline starts
+        again), so a long upload does not run into a timeout while it moves.
         """
         if now is not None:
             self._last_activity = max(self._last_activity, now)
+            self._tx_mark = max(self._tx_mark, now)
         if self.transaction is TransactionState.CANCELLED:
             return b""
         if self.transaction is not self._sending or self.transaction_id is None:
@@ -437,4 +462,5 @@ class SessionBase:
             return False
         self._out.append((Channel.COMMAND, header + bytes(data)))
         self._last_activity = max(self._last_activity, now)
+        self._tx_mark = max(self._tx_mark, now)
         return True

@@ -207,7 +207,10 @@ class InitCommandAck(_PacketBase):
         number = buf.pull_u32()
         guid = buf.pull_bytes(GUID_SIZE)
         name = _pull_friendly_name(buf)
-        version = None if buf.eof() else buf.pull_u32()
+        version = None if buf.eof() else buf.pull_u32()  # a cut version is refused
+        # Some cameras pad the Ack after its version (zeros to a fixed size or a multiple
+        # of 4): what follows is not ours to judge, and refusing it would refuse them.
+        buf.pull_bytes(buf.remaining())
         return cls(number, guid, name, version)
 
 
