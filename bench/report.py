@@ -22,6 +22,12 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "client_peak_rss_mib": ("<=", 64.0, "client peak RSS moving the big sparse object"),
     "emulator_peak_rss_mib": ("<=", 64.0, "emulator peak RSS moving the big sparse object"),
     "concurrency_32_vs_1": (">=", 0.8, "32 initiators' aggregate / one initiator"),
+    # issue 18: a script calling ptpkit in a loop pays its start-up each time
+    "startup_vs_gphoto2": (
+        "<=",
+        1.0,
+        "`ptpkit ls` wall time / `gphoto2 --list-files` wall time, on an empty card",
+    ),
     "listing_nagle_ms_per_object": (
         "<=",
         1.0,
@@ -54,6 +60,9 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "emulator_peak_rss_mib": m.get("emulator_peak_rss_mib"),
         "concurrency_32_vs_1": ratio(
             med(c.get("many_initiators_gbps")), med(c.get("one_initiator_gbps"))
+        ),
+        "startup_vs_gphoto2": ratio(
+            med(li.get("ptpkit_ls_empty_wall_s")), med(li.get("gphoto2_empty_wall_s"))
         ),
         # the figures behind them, and the extra comparisons
         "download_partial_vs_raw": ratio(part, raw),
@@ -187,7 +196,7 @@ def machine(loop: str, gphoto2: dict[str, str] | None) -> dict[str, Any]:
     except ImportError:
         uv = None
     ptpkit_picks_uvloop = bool(uv) and any(
-        _uses_uvloop(m) for m in ("ptpkit.cli.common", "ptpkit.cli.serve")
+        _uses_uvloop(m) for m in ("ptpkit.cli.base", "ptpkit.cli.common", "ptpkit.cli.serve")
     )
     if loop == "auto":
         client_loop = "uvloop" if uv else "asyncio"
@@ -238,6 +247,7 @@ _CASE_OF = {
     "client": "memory",
     "emulator": "memory",
     "concurrency": "concurrency",
+    "startup": "listing",
 }
 
 

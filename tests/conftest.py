@@ -1,5 +1,7 @@
 """Shared test plumbing.
 
+``fixture_path(name)``: real-camera bytes from ``tests/fixtures`` (see its README).
+
 ``require_program(name)``: tests that drive a third-party program (gphoto2, tshark,
 tcpdump) skip when it is missing on a developer's machine, but **fail** in CI
 (``CI=true``), where `.ci/run` must have installed it.
@@ -31,19 +33,15 @@ def require_program(name: str) -> str:
     return path
 
 
-def shared_dir() -> Path:
-    """``../shared`` beside the repository, or $PTPKIT_SHARED."""
-    env = os.environ.get("PTPKIT_SHARED")
-    return Path(env) if env else REPO_ROOT.parent / "shared"
+#: Real-camera bytes the tests decode, kept in the repository (provenance in its README).
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 
 
 def fixture_path(name: str) -> Path:
-    """A real-camera fixture from shared/fixtures; skip (fail in CI) when absent."""
-    path = shared_dir() / "fixtures" / name
+    """A real-camera fixture from tests/fixtures (part of the repository: never a skip)."""
+    path = FIXTURES_DIR / name
     if not path.is_file():
-        if in_ci():
-            pytest.fail(f"CI: fixture {path} is missing", pytrace=False)
-        pytest.skip(f"fixture {path} is missing")
+        pytest.fail(f"fixture {path} is missing from the repository", pytrace=False)
     return path
 
 

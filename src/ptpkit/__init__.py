@@ -29,8 +29,6 @@ from ptpkit.errors import (
     RemoteProtocolError,
     TransportError,
 )
-from ptpkit.proto.codes import DevicePropCode, EventCode, ObjectFormat, OperationCode, ResponseCode
-from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import (
@@ -47,48 +45,60 @@ if TYPE_CHECKING:
         connect,
     )
     from ptpkit.discovery import FoundCamera, discover
+    from ptpkit.proto.codes import (
+        DevicePropCode,
+        EventCode,
+        ObjectFormat,
+        OperationCode,
+        ResponseCode,
+    )
+    from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
 
-#: Names served from :mod:`ptpkit.aio.client`, imported on first use so that
-#: ``import ptpkit.proto`` (the sans-IO core) never loads asyncio or sockets.
-_CLIENT_NAMES = frozenset(
-    {
-        "DEFAULT_PORT",
-        "Camera",
-        "CameraEvent",
-        "CameraObject",
-        "EventStream",
-        "EventsDropped",
-        "FujiCamera",
-        "NotFoundError",
-        "Storage",
-        "TransferError",
-        "connect",
-    }
-)
-
-
-#: Served from :mod:`ptpkit.discovery` (asyncio, zeroconf), likewise on first use.
-_DISCOVERY_NAMES = frozenset({"FoundCamera", "discover"})
+#: Names served from other modules, imported on first use: ``import ptpkit.proto`` (the
+#: sans-IO core) never loads asyncio or sockets, and a command that needs neither the
+#: client nor the code tables (``ptpkit --help``) does not pay for them.
+_LAZY_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_PORT",
+            "Camera",
+            "CameraEvent",
+            "CameraObject",
+            "EventStream",
+            "EventsDropped",
+            "FujiCamera",
+            "NotFoundError",
+            "Storage",
+            "TransferError",
+            "connect",
+        ),
+        "ptpkit.aio.client",
+    ),
+    **dict.fromkeys(
+        ("DevicePropCode", "EventCode", "ObjectFormat", "OperationCode", "ResponseCode"),
+        "ptpkit.proto.codes",
+    ),
+    **dict.fromkeys(
+        ("DeviceInfo", "DevicePropDesc", "ObjectInfo", "StorageInfo"), "ptpkit.proto.datasets"
+    ),
+    # ptpkit.discovery: asyncio and zeroconf
+    **dict.fromkeys(("FoundCamera", "discover"), "ptpkit.discovery"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLIENT_NAMES:
-        from ptpkit.aio import client
+    module_name = _LAZY_NAMES.get(name)
+    if module_name is not None:
+        import importlib
 
-        value = getattr(client, name)
-        globals()[name] = value
-        return value
-    if name in _DISCOVERY_NAMES:
-        from ptpkit import discovery
-
-        value = getattr(discovery, name)
+        value = getattr(importlib.import_module(module_name), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'ptpkit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _CLIENT_NAMES | _DISCOVERY_NAMES)
+    return sorted(set(globals()) | set(_LAZY_NAMES))
 
 
 __all__ = [

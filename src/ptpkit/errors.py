@@ -11,6 +11,7 @@ PtpError
 │   ├── NotSupportedError         ... or would have: DeviceInfo does not list the operation
 │   └── CameraStateError          ... because of the mode it is in; says what to change
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
+├── BadValueError                 a property value that is not allowed or not understood
 ├── CaptureTimeoutError           a capture produced no new object in time (the link is fine)
 └── TransportError                the link itself failed (raised by the I/O adapters only)
     ├── ConnectError              could not connect
@@ -23,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "BadValueError",
     "BufferReadError",
     "CameraStateError",
     "CaptureError",
@@ -45,7 +47,17 @@ __all__ = [
     "StoreError",
     "TransferError",
     "TransportError",
+    "shorten",
 ]
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters: what a camera names
+    (files, folders, a 2,000-deep path) goes into messages this way."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "\u2026" + text[len(text) - (keep - keep // 2) :]
 
 
 class PtpError(Exception):
@@ -164,7 +176,24 @@ class CaptureTimeoutError(PtpError):
 
 
 class TransferError(PtpError):
-    """A transfer ended with the wrong number of bytes."""
+    """A transfer ended with the wrong number of bytes, or, of several downloads, some
+    failed: ``failures`` holds ``(object path, error)`` for each."""
+
+    def __init__(
+        self, message: str = "", *, failures: Sequence[tuple[str, BaseException]] = ()
+    ) -> None:
+        self.failures = list(failures)
+        super().__init__(message)
+
+
+class BadValueError(PtpError, ValueError):
+    """A device-property value that is not understood, or not among the values the camera
+    allows; found before anything is sent. ``allowed`` lists the allowed values in words
+    (empty when the camera gives no list)."""
+
+    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
+        self.allowed = tuple(allowed)
+        super().__init__(message)
 
 
 class CaptureError(PtpError):

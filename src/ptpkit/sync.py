@@ -35,7 +35,9 @@ from ptpkit.aio.client import (
     Sink,
     Storage,
 )
+from ptpkit.aio.download import Notify
 from ptpkit.aio.transfer import ProgressCallback
+from ptpkit.localfiles import Existing
 from ptpkit.proto.codes import ALL, ROOT
 from ptpkit.proto.datasets import (
     DeviceInfo,
@@ -463,6 +465,7 @@ class Camera:
             )
         )
 
+    @overload
     def download(
         self,
         obj: CameraObject | int | str,
@@ -470,8 +473,25 @@ class Camera:
         *,
         progress: ProgressCallback | None = None,
         resume: bool = True,
-    ) -> Path:
-        return self._call(self._camera.download(obj, destination, progress=progress, resume=resume))
+        existing: Existing | str = Existing.KEEP_BOTH,
+        notify: Notify | None = None,
+    ) -> Path: ...
+    @overload
+    def download(
+        self,
+        obj: list[CameraObject | int | str] | tuple[CameraObject | int | str, ...],
+        destination: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+        resume: bool = True,
+        existing: Existing | str = Existing.KEEP_BOTH,
+        notify: Notify | None = None,
+    ) -> list[Path]: ...
+    def download(self, obj: Any, destination: Any, **options: Any) -> Path | list[Path]:
+        """:meth:`ptpkit.aio.client.Camera.download`: one object to a file or folder, or
+        several into a folder; a different local file is never overwritten silently."""
+        result: Path | list[Path] = self._call(self._camera.download(obj, destination, **options))
+        return result
 
     def upload(
         self,

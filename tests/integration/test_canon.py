@@ -181,7 +181,7 @@ def test_config(emulator: EmulatorThread) -> None:
     where = address(emulator)
     shown = invoke("config", "iso", *where)
     assert shown.exit_code == 0, shown.output
-    assert shown.output.splitlines()[0] == "ISOSpeed = 100"
+    assert shown.output.splitlines()[0] == "ISOSpeed = 100"  # words (the raw value: --json)
     assert "allowed: Auto, 100, 125" in shown.output
     assert invoke("config", "iso", "400", *where).output.splitlines()[0] == "ISOSpeed = 400"
     assert invoke("config", "iso", *where).output.splitlines()[0] == "ISOSpeed = 400"

@@ -37,8 +37,10 @@ from ptpkit import (
     PtpTimeoutError,
 )
 from ptpkit.aio.client import coerce_value, format_code, object_matcher, property_code
+from ptpkit.aio.download import identity_of
 from ptpkit.cli.demo import EmulatorThread
 from ptpkit.emulator import Faults, serve
+from ptpkit.localfiles import part_paths, write_identity
 from ptpkit.proto.codes import (
     ROOT,
     DataType,
@@ -497,9 +499,10 @@ def test_a_complete_part_file_is_only_renamed(card: Path, tmp_path: Path):
 
     async def body() -> None:
         async with camera_for(card) as (_, camera):
-            await camera.download(
-                "DCIM/100TEST/MOV_0003.MOV", tmp_path, progress=lambda d, t: seen.append(d)
-            )
+            obj = await camera.find("DCIM/100TEST/MOV_0003.MOV")
+            # the record that says whose start the .part holds (a download writes it)
+            write_identity(part_paths(tmp_path / obj.name)[1], identity_of(camera, obj))
+            await camera.download(obj, tmp_path, progress=lambda d, t: seen.append(d))
 
     run(body())
     assert seen == [source.stat().st_size]  # nothing was fetched
@@ -1014,6 +1017,7 @@ def test_resume_past_4_gib_uses_get_partial_object_64(tmp_path: Path):
         async with camera_for(card) as (_, camera):
             obj = await camera.find("huge.bin")
             assert obj.size is None  # the 32-bit ObjectCompressedSize cannot say
+            write_identity(part_paths(dest)[1], identity_of(camera, obj))
             await camera.download(obj, dest)
 
     run(body())

@@ -1,6 +1,7 @@
-"""Device properties by name or code, with values given as text converted to the
-property's type. The camera's dialect (:mod:`ptpkit.dialects`) says which properties
-there are, what they are called and how they are read and written."""
+"""Device properties by name or code, with values given as raw values or in words
+(``"f/5.6"``, ``"Daylight"``, ``"1/250"``, ``"now"``). The camera's dialect
+(:mod:`ptpkit.dialects`) says which properties there are, what they are called and how
+they are read and written; the words are :mod:`ptpkit.proto.propvalues`' tables."""
 
 from __future__ import annotations
 
@@ -33,8 +34,11 @@ class Properties(Operations):
         return await self.dialect.get(self.property_code(prop))
 
     async def set_property(self, prop: str | int, value: PtpValue | str) -> None:
-        """Set a property; text is converted to the property's type (``"0x10"``,
-        ``"1,2,3"`` for arrays, or a value as the dialect writes it, e.g. ``"+0.7"``)."""
+        """Set a property. Text is read in words as the dialect writes them (``"f/5.6"``,
+        ``"Daylight"``, ``"+0.7"``, ``"now"``), as the raw number (``"0x10"``, ``"1,2,3"``
+        for arrays) or as gphoto2's ``"Choice: N"``, and checked against the allowed
+        values first: one the camera does not allow raises
+        :class:`~ptpkit.errors.BadValueError` before anything is sent."""
         await self.dialect.set(self.property_code(prop), value)
 
     async def reset_property(self, prop: str | int) -> None:

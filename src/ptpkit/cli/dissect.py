@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import EXIT_ERROR, EXIT_USAGE
+from ptpkit.cli.base import EXIT_ERROR, EXIT_USAGE
 from ptpkit.dissect import DEFAULT_PORT, CaptureError, DissectResult, Record, dissect_capture
 from ptpkit.proto.codes import InitFailReason, code_name
 
@@ -204,17 +204,18 @@ def _summary(result: DissectResult) -> str:
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="TCP port of the PTP/IP responder.",
+    default=None,
+    help="Follow only TCP connections on this port (default: port 15740, and every "
+    "connection on any port that opens with a PTP/IP handshake).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per packet.")
-def dissect(capture: Path, port: int, as_json: bool) -> None:
+def dissect(capture: Path, port: int | None, as_json: bool) -> None:
     """Decode the PTP/IP traffic in CAPTURE (pcap or pcapng).
 
-    Reassembles every TCP connection on PORT, splits it into PTP/IP packets, follows the
-    transactions and decodes the datasets of their data phases (DeviceInfo, StorageInfo,
-    ObjectInfo, DevicePropDesc, storage ids, object handles, property values).
+    Finds the PTP/IP connections (by their handshake, on any port, or those on --port),
+    splits them into PTP/IP packets, follows the transactions and decodes the datasets
+    of their data phases (DeviceInfo, StorageInfo, ObjectInfo, DevicePropDesc, storage
+    ids, object handles, property values).
     """
     try:
         result = dissect_capture(capture, port=port)
@@ -228,7 +229,12 @@ def dissect(capture: Path, port: int, as_json: bool) -> None:
         for line in format_table(result.records):
             click.echo(line)
     else:
-        click.echo(f"no PTP/IP packets on TCP port {port} in {result.frames} frames", err=True)
+        where = (
+            f"on TCP port {port}"
+            if port is not None
+            else f"(no handshake on any port, nothing on port {DEFAULT_PORT})"
+        )
+        click.echo(f"no PTP/IP packets {where} in {result.frames} frames", err=True)
     if result.errors:
         click.echo(_summary(result), err=True)
         raise click.exceptions.Exit(EXIT_ERROR)

@@ -6,7 +6,8 @@ connects again, waiting :data:`FIRST_WAIT` seconds, doubling up to :data:`MAX_WA
 runs the command's body again with ``reconnected=True`` (``sync --watch`` then catches
 up with a full pass, which skips everything already downloaded, so nothing is fetched
 twice). Only a link that worked once is retried: a wrong address still fails at once
-(exit 3), and so do Init Fail (the camera refuses us) and Ctrl-C.
+(exit 3), and so do Init Fail (the camera refuses us) and Ctrl-C (quietly, exit 130:
+it is how these commands are meant to end).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from ptpkit.aio.client import Camera
+from ptpkit.cli.base import message_of
 from ptpkit.cli.common import CameraOptions, error_console, run_main
 from ptpkit.errors import ConnectError, ConnectionLost, PtpTimeoutError
 
@@ -47,10 +49,8 @@ async def reconnecting(cam: CameraOptions, body: Body) -> int | None:
         except LINK_ERRORS as exc:
             if not connected:
                 raise  # never connected at all: the address is wrong, or the camera off
-            text = str(exc).strip()
-            message = text.splitlines()[0] if text else type(exc).__name__
             error_console().print(
-                f"link lost ({message}); reconnecting in {wait:g} s (Ctrl-C to stop)",
+                f"link lost ({message_of(exc)}); reconnecting in {wait:g} s (Ctrl-C to stop)",
                 highlight=False,
                 markup=False,
             )
@@ -60,9 +60,10 @@ async def reconnecting(cam: CameraOptions, body: Body) -> int | None:
 
 
 def run_reconnecting(cam: CameraOptions, body: Body) -> None:
-    """:func:`~ptpkit.cli.common.run_camera` for commands that stay connected."""
+    """:func:`~ptpkit.cli.common.run_camera` for commands that stay connected (Ctrl-C,
+    their way to stop, ends them quietly)."""
 
     async def main() -> int | None:
         return await reconnecting(cam, body)
 
-    run_main(main)
+    run_main(main, quiet_interrupt=True)

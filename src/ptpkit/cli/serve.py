@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import run_loop
+from ptpkit.cli.base import run_loop
 from ptpkit.config import ConfigError, parse_guid
 from ptpkit.emulator.faults import INIT_FAIL_REASONS, QUIRKS, CaptureMode, Faults
 from ptpkit.emulator.personas import DEFAULT_PERSONA, PERSONAS

@@ -4,12 +4,15 @@ Nothing runs after OpenSession or before CloseSession; events come from the PTP/
 event channel only; a capture is InitiateCapture followed by ObjectAdded and
 CaptureComplete (or, from a camera that sends no events, the handles compared);
 properties are DeviceInfo's, read and written with GetDevicePropDesc, GetDevicePropValue
-and SetDevicePropValue. Vendor dialects extend this class.
+and SetDevicePropValue, their values in words by :mod:`ptpkit.proto.propvalues`' tables
+(the standard ones, and those a vendor registers under its name with
+:func:`~ptpkit.proto.propvalues.register_forms`). Vendor dialects extend this class.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from enum import IntEnum
 from types import MappingProxyType
 from typing import ClassVar
@@ -19,7 +22,6 @@ from ptpkit.aio.models import (
     CameraEvent,
     CameraObject,
     _norm,
-    coerce_value,
 )
 from ptpkit.aio.models import property_code as standard_property_code
 from ptpkit.dialects.base import Dialect
@@ -27,7 +29,19 @@ from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
 
 __all__ = ["GenericDialect", "vendor_property_names"]
 
-_STANDARD_NAMES: Mapping[str, int] = MappingProxyType(_PROP_NAMES)
+_names: Mapping[str, int] | None = None
+
+
+def _standard_names() -> Mapping[str, int]:
+    """The standard names, and gphoto2's (``shutterspeed``, ``iso``, ``f-number``); the
+    value tables are loaded on first use (a command that names no property skips them)."""
+    global _names
+    if _names is None:
+        from ptpkit.proto.propvalues import PROPERTY_ALIASES
+
+        aliases = {_norm(alias): code for alias, code in PROPERTY_ALIASES.items()}
+        _names = MappingProxyType({**_PROP_NAMES, **aliases})
+    return _names
 
 
 def vendor_property_names(codes: Iterable[IntEnum], names: Mapping[str, int]) -> Mapping[str, int]:
@@ -91,15 +105,35 @@ class GenericDialect(Dialect):
         return await self.camera.get_device_prop_value(code)
 
     async def set(self, code: int, value: PtpValue | str) -> None:
+        """Text is read by :meth:`parse_value` (a vendor's own forms), else in words by
+        the property tables, and checked against the allowed values before anything is
+        sent (:class:`~ptpkit.errors.BadValueError`, listing them); a raw value is sent
+        as it is."""
         camera = self.camera
-        data_type = await camera._prop_type(code, None)
-        if isinstance(value, str):
-            parsed = self.parse_value(code, value)
-            value = coerce_value(data_type, value) if parsed is None else parsed
-        await camera.set_device_prop_value(code, value, data_type)
+        if not isinstance(value, str):
+            data_type = await camera._prop_type(code, None)
+            await camera.set_device_prop_value(code, value, data_type)
+            return
+        from ptpkit.proto.propvalues import check_allowed
+        from ptpkit.proto.propvalues import parse_value as parse_words
+
+        desc = await self.describe(code)
+        vendor = self.vendor_name
+        name = self.code_name("property", code)
+        parsed = self.parse_value(code, value)
+        if parsed is None:
+            parsed = parse_words(desc, value, now=datetime.now(), vendor=vendor, name=name)
+        else:
+            check_allowed(desc, parsed, vendor, name)
+        await camera.set_device_prop_value(code, parsed, desc.data_type)
+
+    @property
+    def vendor_name(self) -> str | None:
+        """The vendor whose property tables apply (None: the standard ones only)."""
+        return None if self.vendor is None else self.vendor.name
 
     def property_names(self) -> Mapping[str, int]:
-        return _STANDARD_NAMES
+        return _standard_names()
 
     def property_code(self, prop: str | int) -> int:
         if isinstance(prop, str):
@@ -109,7 +143,10 @@ class GenericDialect(Dialect):
         return standard_property_code(prop)
 
     def format_value(self, code: int, value: PtpValue) -> str | None:
-        return None
+        from ptpkit.proto.propvalues import form_for
+
+        form = form_for(code, self.vendor_name)
+        return None if form is None else form.show(value)
 
     def parse_value(self, code: int, text: str) -> PtpValue | None:
         return None
