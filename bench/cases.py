@@ -696,12 +696,68 @@ def _cameras(ctx: Context, card: Path, c: Contenders) -> dict[str, Any]:
     return out
 
 
+# -- 6. a Nagle camera ----------------------------------------------------------------------------
+#: Objects on the card of the no-QUICKACK contender (about 44 ms each: kept small).
+NAGLE_SLOW_OBJECTS = 60
+
+
+def nagle(ctx: Context) -> dict[str, Any]:
+    """Listing a camera that writes each packet on its own without TCP_NODELAY (``ptpkit
+    serve --quirk nagle``, issue 12): with TCP_QUICKACK after each read (as ptpkit ships)
+    and, on a small card, without it (what the delayed ACK costs)."""
+    n = ctx.sizes.listing_objects
+    card = fixtures.card(ctx.root / "nagle-card", n, per_folder=ctx.sizes.per_folder)
+    small = fixtures.card(ctx.root / "nagle-small", NAGLE_SLOW_OBJECTS, per_folder=30)
+    c = Contenders(ctx, "nagle")
+    series: dict[str, list[float]] = {"quickack": [], "no_quickack": [], "plain": []}
+    counts: dict[str, int] = {}
+    if not ctx.emulator_has("--quirk"):
+        return {"note": "the emulator has no --quirk option"}
+    emu = ctx.emulator([card], tag="emulator-nagle", extra=["--quirk", "nagle"])
+    emu_small = ctx.emulator([small], tag="emulator-nagle-small", extra=["--quirk", "nagle"])
+    emu_plain = ctx.emulator([card], tag="emulator-nagle-plain")
+    try:
+        with c.attempt("client"):  # warm-up: the emulator reads every file once
+            ctx.worker({"case": "list", "port": emu.port}, 300)
+        for rep in range(ctx.sizes.reps):
+            _progress(f"nagle rep {rep + 1}/{ctx.sizes.reps}")
+            for key, server, spec in (
+                ("quickack", emu, {}),
+                ("plain", emu_plain, {}),
+                ("no_quickack", emu_small, {"quickack": False}),
+            ):
+                with c.attempt(key) as go:
+                    if go:
+                        r, _ = ctx.worker({"case": "list", "port": server.port, **spec}, 300)
+                        counts[key] = r["objects"]
+                        series[key].append(r["seconds"] * 1000 / r["objects"])
+    finally:
+        emu.stop()
+        emu_small.stop()
+        emu_plain.stop()
+    return {
+        "objects": counts.get("quickack"),
+        "no_quickack_objects": counts.get("no_quickack"),
+        "repetitions": ctx.sizes.reps,
+        "ms_per_object": summary(series["quickack"], 4),
+        "no_quickack_ms_per_object": summary(series["no_quickack"], 4),
+        "plain_ms_per_object": summary(series["plain"], 4),
+        "timing": (
+            "Camera.list_objects(folders=True) in a worker (connect untimed) against "
+            "`ptpkit serve --quirk nagle`; plain: the same card without the quirk; "
+            "no_quickack: the same client with TCP_QUICKACK switched off, on a card of "
+            f"{NAGLE_SLOW_OBJECTS} files"
+        ),
+    }
+
+
 CASES: dict[str, Callable[[Context], dict[str, Any]]] = {
     "download": download,
     "upload": upload,
     "listing": listing,
     "memory": memory,
     "concurrency": concurrency,
+    "nagle": nagle,
 }
 
 

@@ -35,7 +35,7 @@ RATE = 250
 _IDLE = re.compile(r"^(\w+\.)?(select|poll) \((selectors|asyncio/base_events)\.py")
 _IN_LOOP = re.compile(
     r"^(\w+\.)?(run|run_loop|run_until_complete|run_forever) "
-    r"\((asyncio/runners|asyncio/base_events|ptpkit/cli/common)\.py"
+    r"\((asyncio/runners|asyncio/base_events|ptpkit/cli/common|ptpkit/cli/base)\.py"
 )
 
 

@@ -22,6 +22,17 @@ TARGETS: dict[str, tuple[str, float, str]] = {
     "client_peak_rss_mib": ("<=", 64.0, "client peak RSS moving the big sparse object"),
     "emulator_peak_rss_mib": ("<=", 64.0, "emulator peak RSS moving the big sparse object"),
     "concurrency_32_vs_1": (">=", 0.8, "32 initiators' aggregate / one initiator"),
+    # issue 18: a script calling ptpkit in a loop pays its start-up each time
+    "startup_vs_gphoto2": (
+        "<=",
+        1.0,
+        "`ptpkit ls` wall time / `gphoto2 --list-files` wall time, on an empty card",
+    ),
+    "listing_nagle_ms_per_object": (
+        "<=",
+        1.0,
+        "client ms per object listing a Nagle camera (serve --quirk nagle)",
+    ),
 }
 
 
@@ -29,6 +40,7 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
     d = sections.get("download", {})
     u = sections.get("upload", {})
     li = sections.get("listing", {})
+    nagle = sections.get("nagle", {})
     m = sections.get("memory", {})
     c = sections.get("concurrency", {})
     ptp = med(d.get("ptpkit_gbps"))
@@ -48,6 +60,9 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "emulator_peak_rss_mib": m.get("emulator_peak_rss_mib"),
         "concurrency_32_vs_1": ratio(
             med(c.get("many_initiators_gbps")), med(c.get("one_initiator_gbps"))
+        ),
+        "startup_vs_gphoto2": ratio(
+            med(li.get("ptpkit_ls_empty_wall_s")), med(li.get("gphoto2_empty_wall_s"))
         ),
         # the figures behind them, and the extra comparisons
         "download_partial_vs_raw": ratio(part, raw),
@@ -84,6 +99,8 @@ def headline(sections: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "listing_ceiling_round_trips_per_s": med(li.get("pingpong_round_trips_per_s")),
         "listing_asyncio_round_trips_per_s": med(li.get("pingpong_asyncio_round_trips_per_s")),
         "listing_minimal_exchange_per_s": med(li.get("minimal_exchange_per_s")),
+        "listing_nagle_ms_per_object": med(nagle.get("ms_per_object")),
+        "listing_nagle_no_quickack_ms_per_object": med(nagle.get("no_quickack_ms_per_object")),
         "concurrency_one_gbps": med(c.get("one_initiator_gbps")),
         "concurrency_many_gbps": med(c.get("many_initiators_gbps")),
     }
@@ -179,7 +196,7 @@ def machine(loop: str, gphoto2: dict[str, str] | None) -> dict[str, Any]:
     except ImportError:
         uv = None
     ptpkit_picks_uvloop = bool(uv) and any(
-        _uses_uvloop(m) for m in ("ptpkit.cli.common", "ptpkit.cli.serve")
+        _uses_uvloop(m) for m in ("ptpkit.cli.base", "ptpkit.cli.common", "ptpkit.cli.serve")
     )
     if loop == "auto":
         client_loop = "uvloop" if uv else "asyncio"
@@ -230,11 +247,13 @@ _CASE_OF = {
     "client": "memory",
     "emulator": "memory",
     "concurrency": "concurrency",
+    "startup": "listing",
 }
 
 
 def _ran(results: dict[str, Any], key: str) -> bool:
-    return _CASE_OF.get(key.split("_", maxsplit=1)[0]) in results["cases_run"]
+    case = "nagle" if key.startswith("listing_nagle") else key.split("_", maxsplit=1)[0]
+    return _CASE_OF.get(case, case) in results["cases_run"]
 
 
 def table(results: dict[str, Any]) -> str:
@@ -270,6 +289,7 @@ def table(results: dict[str, Any]) -> str:
             lines.append(f"| `{key}` | {_fmt(head.get(key))} | | |")
     d, u, li = sec.get("download", {}), sec.get("upload", {}), sec.get("listing", {})
     m, c = sec.get("memory", {}), sec.get("concurrency", {})
+    nagle = sec.get("nagle", {})
     mib = 1 << 20
     rows = [
         (
@@ -317,6 +337,20 @@ def table(results: dict[str, Any]) -> str:
             _stat(li, "gphoto2_mtp_objects_per_s", " objects/s"),
         ),
         ("listing: gphoto2 on an empty card (wall)", _stat(li, "gphoto2_empty_wall_s", " s")),
+        (
+            f"listing a Nagle camera ({_fmt(nagle.get('objects'))} objects, --quirk nagle): "
+            "ptpkit client",
+            _stat(nagle, "ms_per_object", " ms/object"),
+        ),
+        (
+            "listing: the same card without the quirk (same run)",
+            _stat(nagle, "plain_ms_per_object", " ms/object"),
+        ),
+        (
+            f"listing a Nagle camera ({_fmt(nagle.get('no_quickack_objects'))} objects): "
+            "the same client without TCP_QUICKACK",
+            _stat(nagle, "no_quickack_ms_per_object", " ms/object"),
+        ),
         (
             "listing: GetObjectPropList (0x9805)",
             _stat(li, "bulk_objects_per_s", " objects/s")

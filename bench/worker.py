@@ -141,6 +141,10 @@ async def case_upload(spec: dict[str, Any]) -> None:
 
 
 async def case_list(spec: dict[str, Any]) -> None:
+    if spec.get("quickack") is False:  # the bench's "before" figure of a Nagle camera
+        import ptpkit.aio.channel
+
+        ptpkit.aio.channel._TCP_QUICKACK = None
     async with connect(spec) as camera:
         with profiled(spec.get("profile")):
             for _ in range(int(spec.get("repeat", 1))):

@@ -1,5 +1,7 @@
 """Shared test plumbing.
 
+``fixture_path(name)``: real-camera bytes from ``tests/fixtures`` (see its README).
+
 ``require_program(name)``: tests that drive a third-party program (gphoto2, tshark,
 tcpdump) skip when it is missing on a developer's machine, but **fail** in CI
 (``CI=true``), where `.ci/run` must have installed it.
@@ -31,19 +33,15 @@ def require_program(name: str) -> str:
     return path
 
 
-def shared_dir() -> Path:
-    """``../shared`` beside the repository, or $PTPKIT_SHARED."""
-    env = os.environ.get("PTPKIT_SHARED")
-    return Path(env) if env else REPO_ROOT.parent / "shared"
+#: Real-camera bytes the tests decode, kept in the repository (provenance in its README).
+FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 
 
 def fixture_path(name: str) -> Path:
-    """A real-camera fixture from shared/fixtures; skip (fail in CI) when absent."""
-    path = shared_dir() / "fixtures" / name
+    """A real-camera fixture from tests/fixtures (part of the repository: never a skip)."""
+    path = FIXTURES_DIR / name
     if not path.is_file():
-        if in_ci():
-            pytest.fail(f"CI: fixture {path} is missing", pytrace=False)
-        pytest.skip(f"fixture {path} is missing")
+        pytest.fail(f"fixture {path} is missing from the repository", pytrace=False)
     return path
 
 
@@ -53,3 +51,11 @@ def _isolated_config(
 ) -> None:
     """Never let a test read or write the user's real ptpkit config (GUID, name)."""
     monkeypatch.setenv("PTPKIT_CONFIG_DIR", str(tmp_path_factory.mktemp("ptpkit-config")))
+
+
+@pytest.fixture(autouse=True)
+def _no_discovery_on_real_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A camera command run without a host would discover, i.e. send multicast on this
+    machine's networks: tests must not (the discovery tests make their own namespaces
+    and set PTPKIT_DISCOVER_TIMEOUT for the processes they run there)."""
+    monkeypatch.setenv("PTPKIT_DISCOVER_TIMEOUT", "0")

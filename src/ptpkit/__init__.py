@@ -7,7 +7,8 @@ facade, a camera emulator, and the ``ptpkit`` command line.
         for obj in await camera.list_objects(object_format="jpeg"):
             await camera.download(obj, "photos/")
 
-The blocking equivalent is :func:`ptpkit.sync.connect`.
+The blocking equivalent is :func:`ptpkit.sync.connect`. ``await ptpkit.discover()``
+lists the cameras on the local network (``async for`` gives each as it answers).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ __version__ = "0.1.0"
 from typing import TYPE_CHECKING, Any
 
 from ptpkit.errors import (
+    CameraStateError,
     ConnectError,
     ConnectionLost,
     InitFailError,
@@ -27,8 +29,6 @@ from ptpkit.errors import (
     RemoteProtocolError,
     TransportError,
 )
-from ptpkit.proto.codes import DevicePropCode, EventCode, ObjectFormat, OperationCode, ResponseCode
-from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import (
@@ -38,42 +38,67 @@ if TYPE_CHECKING:
         CameraObject,
         EventsDropped,
         EventStream,
+        FujiCamera,
         NotFoundError,
         Storage,
         TransferError,
         connect,
     )
+    from ptpkit.discovery import FoundCamera, discover
+    from ptpkit.proto.codes import (
+        DevicePropCode,
+        EventCode,
+        ObjectFormat,
+        OperationCode,
+        ResponseCode,
+    )
+    from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, StorageInfo
 
-#: Names served from :mod:`ptpkit.aio.client`, imported on first use so that
-#: ``import ptpkit.proto`` (the sans-IO core) never loads asyncio or sockets.
-_CLIENT_NAMES = frozenset(
-    {
-        "DEFAULT_PORT",
-        "Camera",
-        "CameraEvent",
-        "CameraObject",
-        "EventStream",
-        "EventsDropped",
-        "NotFoundError",
-        "Storage",
-        "TransferError",
-        "connect",
-    }
-)
+#: Names served from other modules, imported on first use: ``import ptpkit.proto`` (the
+#: sans-IO core) never loads asyncio or sockets, and a command that needs neither the
+#: client nor the code tables (``ptpkit --help``) does not pay for them.
+_LAZY_NAMES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_PORT",
+            "Camera",
+            "CameraEvent",
+            "CameraObject",
+            "EventStream",
+            "EventsDropped",
+            "FujiCamera",
+            "NotFoundError",
+            "Storage",
+            "TransferError",
+            "connect",
+        ),
+        "ptpkit.aio.client",
+    ),
+    **dict.fromkeys(
+        ("DevicePropCode", "EventCode", "ObjectFormat", "OperationCode", "ResponseCode"),
+        "ptpkit.proto.codes",
+    ),
+    **dict.fromkeys(
+        ("DeviceInfo", "DevicePropDesc", "ObjectInfo", "StorageInfo"), "ptpkit.proto.datasets"
+    ),
+    # ptpkit.discovery: asyncio and zeroconf
+    **dict.fromkeys(("FoundCamera", "discover"), "ptpkit.discovery"),
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _CLIENT_NAMES:
-        from ptpkit.aio import client
+    module_name = _LAZY_NAMES.get(name)
+    if module_name is not None:
+        import importlib
 
-        value = getattr(client, name)
+        value = getattr(importlib.import_module(module_name), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'ptpkit' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _CLIENT_NAMES)
+    return sorted(set(globals()) | set(_LAZY_NAMES))
 
 
 __all__ = [
@@ -81,6 +106,7 @@ __all__ = [
     "Camera",
     "CameraEvent",
     "CameraObject",
+    "CameraStateError",
     "ConnectError",
     "ConnectionLost",
     "DeviceInfo",
@@ -89,6 +115,8 @@ __all__ = [
     "EventCode",
     "EventStream",
     "EventsDropped",
+    "FoundCamera",
+    "FujiCamera",
     "InitFailError",
     "NotFoundError",
     "ObjectFormat",
@@ -106,4 +134,5 @@ __all__ = [
     "TransportError",
     "__version__",
     "connect",
+    "discover",
 ]

@@ -4,10 +4,15 @@ PtpError
 ├── ProtocolError                 the PTP/IP or PTP rules were broken
 │   ├── LocalProtocolError        ... by us (a bug in the caller, or an illegal move)
 │   └── RemoteProtocolError       ... by the peer; carries the response code to answer with
-│       └── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
-│           └── BufferReadError   a read past the end of a buffer
+│       ├── DecodeError           bytes that do not decode (truncated, malformed, over a cap)
+│       │   └── BufferReadError   a read past the end of a buffer
+│       └── MissingParameterError an OK response without a parameter the operation needs
 ├── PtpResponseError              the responder answered an operation with a code other than OK
+│   ├── NotSupportedError         ... or would have: DeviceInfo does not list the operation
+│   └── CameraStateError          ... because of the mode it is in; says what to change
 ├── InitFailError                 the responder refused the connection (Init Fail + reason)
+├── BadValueError                 a property value that is not allowed or not understood
+├── CaptureTimeoutError           a capture produced no new object in time (the link is fine)
 └── TransportError                the link itself failed (raised by the I/O adapters only)
     ├── ConnectError              could not connect
     ├── PtpTimeoutError           a deadline passed (handshake, response, probe)
@@ -19,14 +24,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "BadValueError",
     "BufferReadError",
+    "CameraStateError",
     "CaptureError",
+    "CaptureTimeoutError",
     "ConnectError",
     "ConnectionLost",
     "DecodeError",
     "InitFailError",
     "LocalProtocolError",
+    "MissingParameterError",
     "NotFoundError",
+    "NotSupportedError",
     "PropertyError",
     "ProtocolError",
     "PtpError",
@@ -37,7 +47,17 @@ __all__ = [
     "StoreError",
     "TransferError",
     "TransportError",
+    "shorten",
 ]
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """``text`` cut in the middle to at most ``limit`` characters: what a camera names
+    (files, folders, a 2,000-deep path) goes into messages this way."""
+    if len(text) <= limit:
+        return text
+    keep = limit - 1
+    return text[: keep // 2] + "\u2026" + text[len(text) - (keep - keep // 2) :]
 
 
 class PtpError(Exception):
@@ -73,6 +93,11 @@ class BufferReadError(DecodeError):
     """A read past the end of a :class:`ptpkit.proto.buffer.Buffer`."""
 
 
+class MissingParameterError(RemoteProtocolError):
+    """The camera answered OK but left out a response parameter the caller needs (the new
+    handle of CopyObject, ...): never read as a silent 0."""
+
+
 class PtpResponseError(PtpError):
     """The responder answered an operation with a response code other than OK (0x2001)."""
 
@@ -91,6 +116,36 @@ class PtpResponseError(PtpError):
         self.params = params
         where = f" to {code_name('operation', operation)}" if operation is not None else ""
         super().__init__(f"camera answered {self.name} (0x{code:04X}){where}")
+
+
+class NotSupportedError(PtpResponseError):
+    """The camera does not list the operation in its DeviceInfo, so it was not sent:
+    "this camera does not support uploading (SendObjectInfo)". Its ``code`` is
+    OperationNotSupported (0x2005), as the camera would have answered."""
+
+    def __init__(self, operation: int, what: str) -> None:
+        from ptpkit.proto.codes import code_name
+
+        super().__init__(0x2005, operation=operation)
+        self.what = what
+        self.args = (f"this camera does not support {what} ({code_name('operation', operation)})",)
+
+
+class CameraStateError(PtpResponseError):
+    """The camera refused an operation because of the mode or state it is in (a Fujifilm
+    body not set to accept a computer, a focus that failed); ``advice`` says what to do."""
+
+    def __init__(
+        self,
+        code: int,
+        advice: str,
+        *,
+        operation: int | None = None,
+        params: tuple[int, ...] = (),
+    ) -> None:
+        super().__init__(code, operation=operation, params=params)
+        self.advice = advice
+        self.args = (f"{self.args[0]}: {advice}",)
 
 
 _INIT_FAIL_WORDS = {
@@ -115,8 +170,30 @@ class NotFoundError(PtpError, LookupError):
     """No object, folder, storage or property matches what was asked for."""
 
 
+class CaptureTimeoutError(PtpError):
+    """A capture did not complete in time: no new object appeared (by event or in the
+    listing). The link itself is fine, unlike :class:`PtpTimeoutError`."""
+
+
 class TransferError(PtpError):
-    """A transfer ended with the wrong number of bytes."""
+    """A transfer ended with the wrong number of bytes, or, of several downloads, some
+    failed: ``failures`` holds ``(object path, error)`` for each."""
+
+    def __init__(
+        self, message: str = "", *, failures: Sequence[tuple[str, BaseException]] = ()
+    ) -> None:
+        self.failures = list(failures)
+        super().__init__(message)
+
+
+class BadValueError(PtpError, ValueError):
+    """A device-property value that is not understood, or not among the values the camera
+    allows; found before anything is sent. ``allowed`` lists the allowed values in words
+    (empty when the camera gives no list)."""
+
+    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
+        self.allowed = tuple(allowed)
+        super().__init__(message)
 
 
 class CaptureError(PtpError):

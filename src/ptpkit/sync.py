@@ -23,7 +23,7 @@ from collections.abc import Coroutine, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, BinaryIO, TypeVar, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, TypeVar, overload
 
 from ptpkit.aio import client as _aio
 from ptpkit.aio.client import (
@@ -35,7 +35,9 @@ from ptpkit.aio.client import (
     Sink,
     Storage,
 )
+from ptpkit.aio.download import Notify
 from ptpkit.aio.transfer import ProgressCallback
+from ptpkit.localfiles import Existing
 from ptpkit.proto.codes import ALL, ROOT
 from ptpkit.proto.datasets import (
     DeviceInfo,
@@ -45,6 +47,9 @@ from ptpkit.proto.datasets import (
     PtpValue,
     StorageInfo,
 )
+
+if TYPE_CHECKING:
+    from ptpkit.dialects.base import Dialect
 
 __all__ = ["Camera", "EventIterator", "connect"]
 
@@ -165,6 +170,12 @@ class Camera:
     @property
     def camera_name(self) -> str:
         return self._camera.camera_name
+
+    @property
+    def dialect(self) -> Dialect:
+        """How the camera's vendor is spoken (:mod:`ptpkit.dialects`); its vendor
+        operations are coroutines: run them with :attr:`aio`'s loop."""
+        return self._camera.dialect
 
     @property
     def is_connected(self) -> bool:
@@ -454,6 +465,7 @@ class Camera:
             )
         )
 
+    @overload
     def download(
         self,
         obj: CameraObject | int | str,
@@ -461,8 +473,25 @@ class Camera:
         *,
         progress: ProgressCallback | None = None,
         resume: bool = True,
-    ) -> Path:
-        return self._call(self._camera.download(obj, destination, progress=progress, resume=resume))
+        existing: Existing | str = Existing.KEEP_BOTH,
+        notify: Notify | None = None,
+    ) -> Path: ...
+    @overload
+    def download(
+        self,
+        obj: list[CameraObject | int | str] | tuple[CameraObject | int | str, ...],
+        destination: str | os.PathLike[str],
+        *,
+        progress: ProgressCallback | None = None,
+        resume: bool = True,
+        existing: Existing | str = Existing.KEEP_BOTH,
+        notify: Notify | None = None,
+    ) -> list[Path]: ...
+    def download(self, obj: Any, destination: Any, **options: Any) -> Path | list[Path]:
+        """:meth:`ptpkit.aio.client.Camera.download`: one object to a file or folder, or
+        several into a folder; a different local file is never overwritten silently."""
+        result: Path | list[Path] = self._call(self._camera.download(obj, destination, **options))
+        return result
 
     def upload(
         self,
@@ -520,8 +549,10 @@ def connect(
     connect_timeout: float = 10.0,
     cancel_timeout: float = 10.0,
     event_queue_size: int = 1000,
-    session_id: int = 1,
+    session_id: int | Literal["connection"] = 1,
     open_session: bool = True,
+    dialect: str | type[Dialect] = "auto",
+    retry_session_id: bool = True,
 ) -> Camera:
     """Connect and open a session; a blocking :class:`Camera`. Same arguments as
     :func:`ptpkit.connect`. Use it in a ``with`` block, or call ``close()``."""
@@ -543,6 +574,8 @@ def connect(
             event_queue_size=event_queue_size,
             session_id=session_id,
             open_session=open_session,
+            dialect=dialect,
+            retry_session_id=retry_session_id,
         )
 
     try:

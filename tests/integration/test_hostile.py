@@ -20,6 +20,7 @@ from ptpkit.aio.transfer import safe_file_name
 from ptpkit.cli.transfers import safe_relative
 from ptpkit.emulator import serve
 from ptpkit.errors import (
+    ConnectError,
     ConnectionLost,
     PtpError,
     PtpResponseError,
@@ -132,7 +133,8 @@ def test_a_camera_sending_garbage_gets_a_protocol_error(reply: bytes) -> None:
         server = await asyncio.start_server(answer, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         try:
-            with pytest.raises((RemoteProtocolError, ConnectionLost)):
+            # Garbage instead of an Init Command Ack: "does not speak PTP/IP" (ConnectError).
+            with pytest.raises((RemoteProtocolError, ConnectionLost, ConnectError)):
                 await ptpkit.connect("127.0.0.1", port, handshake_timeout=5)
         finally:
             server.close()

@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+from conftest import fixture_path
 
 from ptpkit.errors import BufferReadError, DecodeError, LocalProtocolError
 from ptpkit.proto.buffer import Buffer
@@ -523,20 +522,8 @@ def test_device_prop_desc_array_type() -> None:
 
 
 # -- DeviceInfo: a real camera ----------------------------------------------------------
-def fixtures_dir() -> Path:
-    shared = os.environ.get("PTPKIT_SHARED")
-    if shared:
-        return Path(shared) / "fixtures"
-    return Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
-
-
 def load_fixture(name: str) -> bytes:
-    path = fixtures_dir() / name
-    if not path.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"fixture missing: {path}")
-        pytest.skip(f"fixture missing: {path}")
-    return path.read_bytes()
+    return fixture_path(name).read_bytes()
 
 
 @pytest.fixture

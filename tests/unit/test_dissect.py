@@ -608,6 +608,35 @@ def test_other_port(tmp_path: Path) -> None:
     assert [(r.type_name, r.channel, r.direction) for r in records] == [
         ("InitCommandRequest", "command", "to_responder")
     ]
+    assert comparable(dissect_capture(path, port=None).records) == comparable(records)
+
+
+def test_any_port_by_the_handshake(tmp_path: Path) -> None:
+    """port=None (the command's default): connections found by their first packet, on
+    any port; others (HTTP, a PTP/IP stream without its handshake) are left alone."""
+    net = Net()
+    web = net.conn(40000, server_port=8080)
+    web.handshake()
+    web.send(web.C, b"GET / HTTP/1.0\r\n\r\n")
+    command = net.conn(50400, server_port=15800)
+    command.handshake()
+    command.send(command.C, InitCommandRequest(GUID_I, "vm").encode(), cuts=[3])  # split
+    events = net.conn(50401, server_port=15800)
+    events.handshake()
+    events.send(events.S, h("08 00 00 00 04 00 00 00"))  # request missed: an Init Event Ack
+    headless = net.conn(50402, server_port=9999)
+    headless.handshake()
+    headless.send(headless.C, h(HEX_GET_DEVICE_INFO))  # no handshake: not found this way
+    path = net.write_pcap(tmp_path / "any.pcap")
+    result = dissect_capture(path, port=None)
+    assert result.tcp_streams == 4 and result.ptpip_streams == 2
+    assert [(r.stream, r.type_name, r.channel, r.direction) for r in result.records] == [
+        (1, "InitCommandRequest", "command", "to_responder"),
+        (2, "InitEventAck", "unknown", "to_initiator"),  # the channel: from the request
+    ]
+    assert dissect_capture(path).records == []  # port 15740 only
+    shown = CliRunner().invoke(dissect_command, [str(path)])
+    assert shown.exit_code == 0 and "InitCommandRequest" in shown.stdout
 
 
 # -- datasets ---------------------------------------------------------------------------
@@ -708,6 +737,7 @@ def test_datasets_by_operation(tmp_path: Path) -> None:
         obj_dict,
         {
             "type": "DevicePropDesc",
+            "device_prop_name": "BatteryLevel",
             "device_prop_code": 0x5001,
             "data_type": 2,
             "get_set": 0,
@@ -718,8 +748,20 @@ def test_datasets_by_operation(tmp_path: Path) -> None:
             "maximum_value": 100,
             "step_size": 1,
         },
-        {"type": "DevicePropValue", "device_prop_code": 0x5001, "data_type": 2, "value": 87},
-        {"type": "DevicePropValue", "device_prop_code": 0x5001, "data_type": 2, "value": 80},
+        {
+            "type": "DevicePropValue",
+            "device_prop_code": 0x5001,
+            "device_prop_name": "BatteryLevel",
+            "data_type": 2,
+            "value": 87,
+        },
+        {
+            "type": "DevicePropValue",
+            "device_prop_code": 0x5001,
+            "device_prop_name": "BatteryLevel",
+            "data_type": 2,
+            "value": 80,
+        },
         "error: ObjectInfo: u32: need 4 bytes at offset 0, only 3 left",
     ]
     # The dataset sits on the End Data, and for SendObjectInfo it goes to the responder.
@@ -760,6 +802,7 @@ def test_enum_prop_desc_and_string_value(tmp_path: Path) -> None:
     got = datasets(records)
     assert got[0] == {
         "type": "DevicePropDesc",
+        "device_prop_name": "DeviceFriendlyName",
         "device_prop_code": 0xD402,
         "data_type": 0xFFFF,
         "get_set": 1,
@@ -770,11 +813,13 @@ def test_enum_prop_desc_and_string_value(tmp_path: Path) -> None:
     assert got[1] == {
         "type": "DevicePropValue",
         "device_prop_code": 0xD402,
+        "device_prop_name": "DeviceFriendlyName",
         "data_type": 0xFFFF,
         "value": "ok",
     }
     assert got[2] == {
         "type": "DevicePropDesc",
+        "device_prop_name": "WhiteBalance",
         "device_prop_code": 0x5005,
         "data_type": 4,
         "get_set": 1,
@@ -1192,7 +1237,11 @@ def test_cli_no_packets(tmp_path: Path) -> None:
     result = CliRunner().invoke(dissect_command, [str(net.write_pcap(tmp_path / "e.pcap"))])
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "no PTP/IP packets on TCP port 15740 in 1 frames" in result.stderr
+    assert "no PTP/IP packets (no handshake on any port, nothing on port 15740) in 1 frames" in (
+        result.stderr
+    )
+    on_port = CliRunner().invoke(dissect_command, [str(tmp_path / "e.pcap"), "--port", "15741"])
+    assert "no PTP/IP packets on TCP port 15741 in 1 frames" in on_port.stderr
 
 
 # -- vendors ----------------------------------------------------------------------------

@@ -170,3 +170,135 @@ def test_the_source_check_can_fail(tmp_path: Path) -> None:
     assert len(offences(bad)) == 6
     assert "time." in code_without_strings(bad)
     assert "open(" in code_without_strings(bad)
+
+
+# -- no import circles (issue 13) ---------------------------------------------------------
+PACKAGE_DIR = REPO_ROOT / "src" / "ptpkit"
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(node: ast.AST) -> list[ast.Import | ast.ImportFrom]:
+    """Every import statement in ``node``, at any depth (functions included), except the
+    bodies of ``if TYPE_CHECKING:`` (which never run)."""
+    found: list[ast.Import | ast.ImportFrom] = []
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            found.append(child)
+        elif isinstance(child, ast.If) and _is_type_checking(child.test):
+            for other in child.orelse:
+                if isinstance(other, (ast.Import, ast.ImportFrom)):
+                    found.append(other)
+                else:
+                    found.extend(_import_nodes(other))
+        else:
+            found.extend(_import_nodes(child))
+    return found
+
+
+def import_graph(package_dir: Path) -> dict[str, set[str]]:
+    """Module -> the modules of the same top-level package it imports. ``from a import b``
+    counts as importing ``a.b`` when that is a module, else ``a``; the parent packages that
+    Python imports on the way are not counted (a package is always imported first)."""
+    root = package_dir.parent
+    paths = {_dotted(path, root): path for path in sorted(package_dir.rglob("*.py"))}
+    top = package_dir.name
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        is_package = path.name == "__init__.py"
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        targets: set[str] = set()
+        for node in _import_nodes(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                base = node.module or ""
+                if node.level:
+                    parts = module.split(".")
+                    keep = len(parts) - node.level + (1 if is_package else 0)
+                    base = ".".join([*parts[:keep], *([base] if base else [])])
+                names = [f"{base}.{alias.name}" for alias in node.names]
+                names = [name if name in paths else base for name in names]
+            for name in names:
+                target = name
+                while target and target not in paths:
+                    target = target.rpartition(".")[0]
+                if target.split(".")[0] == top and target != module:
+                    targets.add(target)
+        graph[module] = targets
+    return graph
+
+
+def _dotted(path: Path, root: Path) -> str:
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_cycle(graph: dict[str, set[str]], prefix: str) -> list[str] | None:
+    """An import circle through a module named ``prefix`` or ``prefix.*``, as the list of
+    modules on it (the first repeated at the end); None when there is none."""
+
+    def inside(module: str) -> bool:
+        return module == prefix or module.startswith(prefix + ".")
+
+    for start in sorted(m for m in graph if inside(m)):
+        # breadth first from start's imports back to start: the shortest circle through it
+        came_from: dict[str, str] = {}
+        queue = [start]
+        while queue:
+            module = queue.pop(0)
+            for target in sorted(graph.get(module, ())):
+                if target == start:
+                    path = [module]
+                    while path[-1] != start:
+                        path.append(came_from[path[-1]])
+                    return [start, *reversed(path[:-1]), start]
+                if target not in came_from:
+                    came_from[target] = module
+                    queue.append(target)
+    return None
+
+
+#: Every subpackage, nested ones too (``emulator.personas``).
+SUBPACKAGES = sorted(
+    ".".join(p.parent.relative_to(PACKAGE_DIR).parts) for p in PACKAGE_DIR.rglob("*/__init__.py")
+)
+
+
+@pytest.mark.parametrize("subpackage", ["", *SUBPACKAGES])
+def test_no_module_is_in_an_import_circle(subpackage: str) -> None:
+    """No circle through any module of ``ptpkit.<subpackage>`` ("": the whole package)."""
+    prefix = f"ptpkit.{subpackage}" if subpackage else "ptpkit"
+    cycle = import_cycle(import_graph(PACKAGE_DIR), prefix)
+    assert cycle is None, "import circle: " + " -> ".join(cycle or ())
+
+
+def test_the_import_circle_check_can_fail(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "sub" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "sub" / "a.py").write_text("from pkg.sub import b\n", encoding="utf-8")
+    (pkg / "sub" / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg.sub.a import x\n"
+        "def f():\n    from . import c\n",
+        encoding="utf-8",
+    )
+    (pkg / "sub" / "c.py").write_text("import pkg.other\n", encoding="utf-8")
+    (pkg / "other.py").write_text("from pkg.sub.a import y\n", encoding="utf-8")
+    graph = import_graph(pkg)
+    assert graph["pkg.sub.b"] == {"pkg.sub.c"}  # the TYPE_CHECKING import is not counted
+    assert import_cycle(graph, "pkg.sub") == [
+        "pkg.sub.a",
+        "pkg.sub.b",
+        "pkg.sub.c",
+        "pkg.other",
+        "pkg.sub.a",
+    ]
+    (pkg / "other.py").write_text("", encoding="utf-8")
+    assert import_cycle(import_graph(pkg), "pkg.sub") is None
+    assert PACKAGE_DIR.is_dir()
+    assert set(SUBPACKAGES) >= {"aio", "proto", "dialects", "emulator.personas"}

@@ -13,7 +13,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers import GOLDEN_PACKETS, INITIATOR_GUID, Golden, feed_bytewise, h, reassemble
+from helpers import (
+    GOLDEN_PACKETS,
+    INITIATOR_GUID,
+    RESPONDER_GUID,
+    Golden,
+    feed_bytewise,
+    h,
+    reassemble,
+)
 
 from ptpkit.errors import DecodeError, LocalProtocolError
 from ptpkit.proto.codes import PacketType
@@ -40,6 +48,7 @@ from ptpkit.proto.packets import (
 )
 
 G = "00112233445566778899aabbccddeeff"
+RG = "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"  # RESPONDER_GUID
 GOLDEN_IDS = [g.name for g in GOLDEN_PACKETS]
 
 
@@ -107,6 +116,27 @@ def test_any_protocol_version_is_accepted(hex_version: str, value: int) -> None:
     ack = InitCommandAck.decode(h(f"22000000 02000000 01000000 {G} 0000 {hex_version}"))
     assert ack.protocol_version == value
     assert ack.friendly_name == ""
+
+
+@pytest.mark.parametrize(
+    ("hex_packet", "version"),
+    [
+        # 0x28-byte Ack for "cam" + 2 zero bytes of padding to 0x2a.
+        (f"2a000000 02000000 07000000 {RG} 6300 6100 6d00 0000 00000100 0000", 0x00010000),
+        # Padded with zeros to 64 bytes (0x40): 40 + 24.
+        (f"40000000 02000000 07000000 {RG} 6300 6100 6d00 0000 00000100 {'00' * 24}", 0x00010000),
+        # No version at all, zeros after the name: version 0, kept as sent.
+        (f"2c000000 02000000 07000000 {RG} 6300 6100 6d00 0000 {'00' * 8}", 0),
+    ],
+    ids=["2-bytes", "to-64", "zeros-no-version"],
+)
+def test_a_padded_init_command_ack_is_accepted(hex_packet: str, version: int) -> None:
+    data = h(hex_packet)
+    expected = InitCommandAck(7, RESPONDER_GUID, "cam", version)
+    assert InitCommandAck.decode(data) == expected
+    assert decode_packet(data) == expected
+    reader = PacketReader()
+    assert feed_bytewise(reader, data) == [expected]
 
 
 def test_protocol_version_defaults_to_1_0() -> None:

@@ -113,6 +113,7 @@ def test_every_quirk_has_a_command_line_name() -> None:
         "one-recv-per-packet",
         "no-events",
         "padded-init-ack",
+        "no-ack-version",
     }
     faults = Faults(quirks={"nagle", Quirk.NO_EVENTS})
     assert faults.quirks == {Quirk.NAGLE, Quirk.NO_EVENTS}

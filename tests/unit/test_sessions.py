@@ -1127,7 +1127,7 @@ def test_response_timeout(make_pair: Callable[..., SessionPair]) -> None:
     tid = pair.initiator.send_request(Op.GetObject, (1,), now=100.0)
     assert pair.initiator.next_deadline() == 105.0
     pair.pump()
-    # Bytes arriving restart the clock.
+    # Data of the phase restarts its no-progress clock (the data timeout).
     pair.now = 103.0
     pair.responder.start_data_in(10, 103.0)
     pair.responder.send_data(b"12345", 103.0)
@@ -1136,7 +1136,7 @@ def test_response_timeout(make_pair: Callable[..., SessionPair]) -> None:
     pair.initiator.handle_timer(107.9)
     assert pair.events(INIT) == [DataPhaseStarted(tid, 10), DataReceived(tid, b"12345")]
     pair.initiator.handle_timer(108.0)
-    assert pair.events(INIT) == [TimedOut("response")]
+    assert pair.events(INIT) == [TimedOut("data")]
     assert pair.initiator.link is LinkState.ERROR
     with pytest.raises(LocalProtocolError):
         pair.initiator.send_request(Op.GetNumObjects, now=109.0)
@@ -1159,6 +1159,11 @@ def test_response_deadline_cleared_by_the_response(
 
 
 def test_initiator_probe_timeout(ready: SessionPair) -> None:
+    """A camera that has answered a probe and then stops answering: the link is dead.
+    (One that never answered any: tests/unit/test_initiator_timers.py.)"""
+    ready.initiator.probe(0.0)
+    ready.pump()
+    assert ready.events(INIT) == [ProbeAnswered(EVT)]
     ready.initiator.probe(20.0)
     assert ready.initiator.next_deadline() == 30.0  # default probe timeout: 10 s
     ready.initiator.data_to_send()  # the responder never sees it
@@ -1385,8 +1390,12 @@ def test_responder_rejects_illegal_packets(
 
 
 def test_response_with_the_wrong_tid(opened: SessionPair) -> None:
+    """Once the camera has answered a transaction under its id, another id is refused.
+    (A camera answering under its own counter from the first packet is accepted:
+    tests/unit/test_initiator_timers.py.)"""
     pair = opened
-    tid = pair.initiator.send_request(Op.GetNumObjects, now=0.0)
+    tid = pair.initiator.send_request(Op.GetObjectInfo, (1,), now=0.0)
+    pair.inject(INIT, CMD, raw_start_data(tid, 3) + raw_end_data(tid, b"abc"))
     with pytest.raises(RemoteProtocolError) as info:
         pair.inject(INIT, CMD, raw_response(OK, tid + 1))
     assert info.value.response_code_hint == ResponseCode.InvalidTransactionID

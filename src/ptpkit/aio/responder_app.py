@@ -15,10 +15,17 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO, Protocol, TypeVar, Union
 
 from ptpkit.proto.codes import TID_NONE, ResponseCode
-from ptpkit.proto.events import OperationRequested
-from ptpkit.proto.responder import ResponderSession
+from ptpkit.proto.events import Channel, OperationRequested, SessionEvent
 
-__all__ = ["DataSink", "Dispatched", "FileRegion", "InitiatorLink", "Reply", "ResponderApp"]
+__all__ = [
+    "DataSink",
+    "Dispatched",
+    "FileRegion",
+    "InitiatorLink",
+    "Reply",
+    "ResponderApp",
+    "ServerSession",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +104,65 @@ class ResponderApp(Protocol[S]):
         a coroutine that gives the Reply (slow work, run as a task)."""
 
 
+class ServerSession(Protocol):
+    """What the server calls on a sans-IO responder session: the CIPA
+    :class:`~ptpkit.proto.responder.ResponderSession` and Fujifilm's
+    :class:`~ptpkit.proto.fuji_responder.FujiResponderSession` both have it."""
+
+    initiator_guid: bytes
+    initiator_name: str
+
+    @property
+    def is_ready(self) -> bool: ...
+
+    @property
+    def cancelled(self) -> bool: ...
+
+    def receive_data(
+        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
+    ) -> None: ...
+
+    def next_event(self) -> SessionEvent | None: ...
+
+    def data_to_send(self) -> list[tuple[Channel, bytes]]: ...
+
+    def next_deadline(self) -> float | None: ...
+
+    def handle_timer(self, now: float) -> None: ...
+
+    def close(self) -> None: ...
+
+    def accept(self, now: float) -> None: ...
+
+    def reject(self, reason: int, now: float) -> None: ...
+
+    def accept_event_channel(self, now: float) -> None: ...
+
+    def start_data_in(self, total_length: int, now: float) -> None: ...
+
+    def data_header(self, length: int, now: float | None = None) -> bytes: ...
+
+    def send_data(self, data: bytes | bytearray | memoryview, now: float) -> bool: ...
+
+    def send_response(self, code: int, params: tuple[int, ...] = (), now: float = 0.0) -> None: ...
+
+    def answer(
+        self,
+        code: int,
+        params: tuple[int, ...] = (),
+        data: bytes | None = None,
+        now: float = 0.0,
+    ) -> None: ...
+
+    def send_event(
+        self, code: int, params: tuple[int, ...] = (), transaction_id: int = TID_NONE
+    ) -> None: ...
+
+
 class InitiatorLink:
     """What the application sees of one connected initiator."""
 
-    def __init__(self, connection_number: int, session: ResponderSession) -> None:
+    def __init__(self, connection_number: int, session: ServerSession) -> None:
         self.connection_number = connection_number
         self.session = session
 
@@ -125,4 +187,8 @@ class InitiatorLink:
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` for as long as this initiator stays connected."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Hang up: close both connections at once (a camera that drops an initiator)."""
         raise NotImplementedError

@@ -18,14 +18,14 @@ import socket
 from collections.abc import Iterable
 from typing import BinaryIO, Protocol, cast
 
-from ptpkit.aio.responder_app import FileRegion
+from ptpkit.aio.responder_app import FileRegion, ServerSession
 from ptpkit.aio.responder_quirks import WholePacketReads, packet_writes
 from ptpkit.aio.server_options import FaultPolicy, Quirk, ServerOptions
 from ptpkit.aio.sockets import WATCH_ERRORS, wait_writable
 from ptpkit.errors import ConnectionLost, DecodeError
 from ptpkit.proto.events import Channel, OperationRequested
 from ptpkit.proto.packets import Packet
-from ptpkit.proto.responder import ResponderSession, peek_init_packet
+from ptpkit.proto.responder import peek_init_packet
 
 __all__ = ["ChannelOwner", "LinkOutput", "ServerHost"]
 
@@ -242,7 +242,7 @@ class LinkOutput:
     loop: asyncio.AbstractEventLoop
     options: ServerOptions
     faults: FaultPolicy
-    session: ResponderSession
+    session: ServerSession
     connection_number: int
     cmd: _Connection
     evt: _Connection | None
@@ -270,10 +270,10 @@ class LinkOutput:
             await self.cmd.drain()
             if self.closed:
                 raise _Closed
+            if session.cancelled:
+                return
             n = min(chunk, total - sent)
-            header = session.data_header(n)
-            if not header:
-                return  # cancelled
+            header = session.data_header(n)  # b"" in Fujifilm's variant: one packet
             cut = n if limit is None else min(n, limit - sent)
             self._cmd_busy = True
             try:

@@ -44,7 +44,7 @@ from ptpkit.aio.responder_app import DataSink, FileRegion, InitiatorLink, Reply,
 from ptpkit.aio.responder_io import _Connection
 from ptpkit.aio.server_link import _Link
 from ptpkit.aio.server_options import FaultPolicy, NoFaults, Quirk, ServerOptions
-from ptpkit.proto.codes import TID_NONE, InitFailReason
+from ptpkit.proto.codes import PROTOCOL_VERSION_1_0, TID_NONE, InitFailReason
 from ptpkit.proto.events import Channel
 from ptpkit.proto.packets import InitCommandRequest, InitEventRequest, InitFail, Packet
 from ptpkit.proto.responder import ResponderSession
@@ -157,6 +157,9 @@ class PtpipServer(Generic[S]):
                 own_transaction_ids=faults.has(Quirk.OWN_TRANSACTION_IDS),
                 response_params=not faults.has(Quirk.NO_RESPONSE_PARAMS),
                 init_ack_padding=INIT_ACK_PADDING if faults.has(Quirk.PADDED_INIT_ACK) else 0,
+                ack_protocol_version=(
+                    None if faults.has(Quirk.NO_ACK_VERSION) else PROTOCOL_VERSION_1_0
+                ),
             )
             link = _Link(self, number, session, conn)
             self._links[number] = link

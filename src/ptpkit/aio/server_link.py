@@ -1,5 +1,6 @@
 """One PTP/IP session on the responder (command and event connection): the link pumps
-the sans-IO :class:`~ptpkit.proto.responder.ResponderSession`, hands operations to the
+the sans-IO session (:class:`~ptpkit.proto.responder.ResponderSession`, or another with
+its methods, :class:`~ptpkit.aio.responder_app.ServerSession`), hands operations to the
 application and answers them (delays, data-out sinks, cancels, timers, teardown). Its
 output half — writes, data phases, sendfile — is :class:`~ptpkit.aio.responder_io.LinkOutput`.
 """
@@ -21,6 +22,7 @@ from ptpkit.aio.responder_app import (
     Reply,
     ResponderApp,
     S,
+    ServerSession,
 )
 from ptpkit.aio.responder_io import LinkOutput, ServerHost, _Closed, _Connection
 from ptpkit.aio.server_options import Quirk
@@ -44,7 +46,6 @@ from ptpkit.proto.events import (
     TimedOut,
     TransactionCancelled,
 )
-from ptpkit.proto.responder import ResponderSession
 
 __all__ = ["LinkHost"]
 
@@ -88,7 +89,7 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
         self,
         server: LinkHost[S],
         connection_number: int,
-        session: ResponderSession,
+        session: ServerSession,
         command: _Connection,
     ) -> None:
         super().__init__(connection_number, session)

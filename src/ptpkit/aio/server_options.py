@@ -33,6 +33,8 @@ class Quirk(str, enum.Enum):
     NO_EVENTS = "no-events"
     #: The Init Command Ack has zero padding after its protocol version.
     PADDED_INIT_ACK = "padded-init-ack"
+    #: The Init Command Ack ends after the friendly name: no protocol version (Sony).
+    NO_ACK_VERSION = "no-ack-version"
 
 
 class FaultPolicy(Protocol):

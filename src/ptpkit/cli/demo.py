@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from ptpkit.cli.common import console
+from ptpkit.cli.base import console
 
 __all__ = ["EmulatorThread", "demo", "make_sample_pictures"]
 

@@ -14,12 +14,13 @@ Run it on its own with ``python -m ptpkit.cli.dissect CAPTURE``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import EXIT_ERROR, EXIT_USAGE
+from ptpkit.cli.base import EXIT_ERROR, EXIT_USAGE
 from ptpkit.dissect import DEFAULT_PORT, CaptureError, DissectResult, Record, dissect_capture
 from ptpkit.proto.codes import InitFailReason, code_name
 
@@ -80,7 +81,7 @@ def format_dataset(dataset: dict[str, object]) -> str:
         count = len(handles) if isinstance(handles, list) else 0
         return f"ObjectHandles: {count} {_hex_list(handles)}"
     if kind == "DevicePropDesc":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
+        prop = _prop_name(dataset)
         dtype = code_name("datatype", _int(dataset, "data_type"))
         text = f"DevicePropDesc: {prop} {dtype} = {_value(dataset.get('current_value'))}"
         if "step_size" in dataset:
@@ -92,9 +93,33 @@ def format_dataset(dataset: dict[str, object]) -> str:
             text += f" enum {_value(dataset.get('supported_values'))}"
         return text
     if kind == "DevicePropValue":
-        prop = code_name("property", _int(dataset, "device_prop_code"))
-        return f"DevicePropValue: {prop} = {_value(dataset.get('value'))}"
+        return f"DevicePropValue: {_prop_name(dataset)} = {_value(dataset.get('value'))}"
+    events = dataset.get("events")
+    if isinstance(events, list):  # a vendor's event list (Nikon GetEvent, ...)
+        return f"{kind}: {len(events)} [{', '.join(_event_text(e) for e in events[:_MAX_LISTED])}]"
+    items = dataset.get("value")
+    if isinstance(items, list) and all(isinstance(item, dict) for item in items):
+        # a vendor's list of records (Canon EOS GetEvent): how many of each
+        counts = Counter(str(item.get("record_name") or item.get("type")) for item in items)
+        shown = ", ".join(f"{count} {name}" for name, count in counts.most_common(_MAX_LISTED))
+        more = ", …" if len(counts) > _MAX_LISTED else ""
+        return f"{kind}: {len(items)} records" + (f" ({shown}{more})" if items else "")
     return kind
+
+
+def _prop_name(dataset: dict[str, object]) -> str:
+    name = dataset.get("device_prop_name")
+    return (
+        name if isinstance(name, str) else code_name("property", _int(dataset, "device_prop_code"))
+    )
+
+
+def _event_text(event: object) -> str:
+    if not isinstance(event, dict):
+        return str(event)
+    params = event.get("params", [event.get("param")] if "param" in event else [])
+    shown = ", ".join(f"0x{p:X}" for p in params if isinstance(p, int))
+    return f"{event.get('name', event.get('code'))}({shown})"
 
 
 def _details(record: Record) -> str:
@@ -116,8 +141,11 @@ def _details(record: Record) -> str:
     if "guid" in fields:
         parts.append(f"guid={fields['guid']}")
     if "protocol_version" in fields:
-        version = _int(fields, "protocol_version")
-        parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        version = fields["protocol_version"]
+        if isinstance(version, int):
+            parts.append(f"version={version >> 16}.{version & 0xFFFF}")
+        else:  # an Init Command Ack without the field (Sony bodies)
+            parts.append("version=none")
     if "reason" in fields:
         reason = _int(fields, "reason")
         try:
@@ -176,17 +204,18 @@ def _summary(result: DissectResult) -> str:
 @click.option(
     "--port",
     type=click.IntRange(1, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="TCP port of the PTP/IP responder.",
+    default=None,
+    help="Follow only TCP connections on this port (default: port 15740, and every "
+    "connection on any port that opens with a PTP/IP handshake).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines: one object per packet.")
-def dissect(capture: Path, port: int, as_json: bool) -> None:
+def dissect(capture: Path, port: int | None, as_json: bool) -> None:
     """Decode the PTP/IP traffic in CAPTURE (pcap or pcapng).
 
-    Reassembles every TCP connection on PORT, splits it into PTP/IP packets, follows the
-    transactions and decodes the datasets of their data phases (DeviceInfo, StorageInfo,
-    ObjectInfo, DevicePropDesc, storage ids, object handles, property values).
+    Finds the PTP/IP connections (by their handshake, on any port, or those on --port),
+    splits them into PTP/IP packets, follows the transactions and decodes the datasets
+    of their data phases (DeviceInfo, StorageInfo, ObjectInfo, DevicePropDesc, storage
+    ids, object handles, property values).
     """
     try:
         result = dissect_capture(capture, port=port)
@@ -200,7 +229,12 @@ def dissect(capture: Path, port: int, as_json: bool) -> None:
         for line in format_table(result.records):
             click.echo(line)
     else:
-        click.echo(f"no PTP/IP packets on TCP port {port} in {result.frames} frames", err=True)
+        where = (
+            f"on TCP port {port}"
+            if port is not None
+            else f"(no handshake on any port, nothing on port {DEFAULT_PORT})"
+        )
+        click.echo(f"no PTP/IP packets {where} in {result.frames} frames", err=True)
     if result.errors:
         click.echo(_summary(result), err=True)
         raise click.exceptions.Exit(EXIT_ERROR)

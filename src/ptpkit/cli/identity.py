@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ptpkit.cli.common import console, run_main
+from ptpkit.cli.base import console, run_main
 from ptpkit.config import config_path, format_guid, get_guid, get_name, set_guid, set_name
 
 __all__ = ["identity"]

@@ -2,41 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from rich.filesize import decimal
-
-from ptpkit.aio.client import CameraEvent, CameraObject, EventsDropped, Storage
+from ptpkit.aio.client import CameraObject, Storage
 from ptpkit.proto.codes import (
     AccessCapability,
-    DevicePropCode,
+    CodeKind,
     FilesystemType,
     StorageType,
     code_name,
 )
-from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PropEnum, PropRange, PtpValue
+from ptpkit.proto.datasets import DeviceInfo
 
 __all__ = [
-    "describe_form",
     "device_info_rows",
-    "event_json",
-    "event_line",
     "human_size",
     "object_json",
-    "pretty_value",
     "rate",
     "storage_json",
 ]
 
 
+def _decimal(size: int) -> str:
+    """``1.2 MB``: decimal units, as rich and most file managers show sizes."""
+    if size == 1:
+        return "1 byte"
+    if size < 1000:
+        return f"{size:,} bytes"
+    for power, unit in enumerate(("kB", "MB", "GB", "TB", "PB", "EB"), start=2):
+        if size < 1000**power or unit == "EB":
+            return f"{size / 1000 ** (power - 1):,.1f} {unit}"
+    return f"{size:,} bytes"  # pragma: no cover - the loop always returns
+
+
 def human_size(size: int | None) -> str:
-    return "?" if size is None else decimal(size)
+    return "?" if size is None else _decimal(size)
 
 
 def rate(nbytes: int, seconds: float) -> str:
     if seconds <= 0:
         return "-"
-    return f"{decimal(int(nbytes / seconds))}/s"
+    return f"{_decimal(int(nbytes / seconds))}/s"
 
 
 def _iso(obj: CameraObject, which: str) -> str | None:
@@ -85,11 +92,20 @@ def storage_json(storage: Storage) -> dict[str, Any]:
     }
 
 
-def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
-    ops = ", ".join(code_name("operation", c) for c in info.operations_supported)
-    events = ", ".join(code_name("event", c) for c in info.events_supported)
-    props = ", ".join(code_name("property", c) for c in info.device_properties_supported)
-    formats = ", ".join(code_name("format", c) for c in info.image_formats)
+#: Names a code of a kind (``code_name``, or a dialect's, which knows its vendor's codes).
+Namer = Callable[[CodeKind, int], str]
+
+
+def device_info_rows(
+    info: DeviceInfo, named: Namer = code_name, properties: Sequence[int] | None = None
+) -> list[tuple[str, str]]:
+    """DeviceInfo as rows; ``properties``: every property the camera has (DeviceInfo's
+    and its vendor's), when the dialect knows more than DeviceInfo."""
+    codes = info.device_properties_supported if properties is None else properties
+    ops = ", ".join(named("operation", c) for c in info.operations_supported)
+    events = ", ".join(named("event", c) for c in info.events_supported)
+    props = ", ".join(named("property", c) for c in codes)
+    formats = ", ".join(named("format", c) for c in info.image_formats)
     vendor = f"0x{info.vendor_extension_id:X}"
     if info.vendor_extension_desc:
         vendor += f" ({info.vendor_extension_desc})"
@@ -102,81 +118,6 @@ def device_info_rows(info: DeviceInfo) -> list[tuple[str, str]]:
         ("Vendor extension", vendor),
         ("Operations", f"{len(info.operations_supported)}: {ops}"),
         ("Events", f"{len(info.events_supported)}: {events}"),
-        ("Properties", f"{len(info.device_properties_supported)}: {props}"),
+        ("Properties", f"{len(codes)}: {props}"),
         ("Image formats", formats),
     ]
-
-
-def pretty_value(code: int, value: PtpValue) -> str:
-    """A property value as a photographer reads it, with the raw value when it differs."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    shown = str(value)
-    if code == DevicePropCode.BatteryLevel:
-        return f"{value}%"
-    if code == DevicePropCode.FNumber and value:
-        return f"f/{value / 100:g} ({value})"
-    if code == DevicePropCode.FocalLength and value:
-        return f"{value / 100:g} mm ({value})"
-    if code == DevicePropCode.ExposureTime and value:
-        seconds = value / 10000
-        text = f"1/{round(1 / seconds)} s" if seconds < 0.3 else f"{seconds:g} s"
-        return f"{text} ({value})"
-    if code == DevicePropCode.ExposureBiasCompensation:
-        return f"{value / 1000:+g} EV ({value})"
-    return shown
-
-
-def describe_form(desc: DevicePropDesc) -> str:
-    form = desc.form
-    if isinstance(form, PropEnum):
-        return ", ".join(pretty_value(desc.device_prop_code, v) for v in form.values)
-    if isinstance(form, PropRange):
-        return f"{form.minimum_value}..{form.maximum_value} step {form.step_size}"
-    return ""
-
-
-def _value_json(value: PtpValue) -> Any:
-    return list(value) if isinstance(value, tuple) else value
-
-
-def property_json(desc: DevicePropDesc) -> dict[str, Any]:
-    form = desc.form
-    result: dict[str, Any] = {
-        "name": code_name("property", desc.device_prop_code),
-        "code": desc.device_prop_code,
-        "type": desc.data_type.name,
-        "writable": bool(desc.get_set),
-        "value": _value_json(desc.current_value),
-        "default": _value_json(desc.factory_default_value),
-    }
-    if isinstance(form, PropEnum):
-        result["allowed"] = [_value_json(v) for v in form.values]
-    elif isinstance(form, PropRange):
-        result["range"] = {
-            "min": _value_json(form.minimum_value),
-            "max": _value_json(form.maximum_value),
-            "step": _value_json(form.step_size),
-        }
-    return result
-
-
-def event_json(event: CameraEvent | EventsDropped) -> dict[str, Any]:
-    if isinstance(event, EventsDropped):
-        return {"event": "EventsDropped", "dropped": event.count}
-    return {
-        "event": event.name,
-        "code": event.code,
-        "transaction_id": event.transaction_id,
-        "params": list(event.params),
-    }
-
-
-def event_line(event: CameraEvent | EventsDropped) -> str:
-    if isinstance(event, EventsDropped):
-        return f"EventsDropped  {event.count} events were lost (the reader fell behind)"
-    params = " ".join(f"0x{p:08X}" for p in event.params)
-    tid = "-" if event.transaction_id == 0xFFFFFFFF else str(event.transaction_id)
-    return f"{event.name:<20} tid={tid:<6} {params}".rstrip()

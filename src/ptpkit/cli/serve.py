@@ -19,9 +19,10 @@ from pathlib import Path
 
 import click
 
-from ptpkit.cli.common import run_loop
+from ptpkit.cli.base import run_loop
 from ptpkit.config import ConfigError, parse_guid
 from ptpkit.emulator.faults import INIT_FAIL_REASONS, QUIRKS, CaptureMode, Faults
+from ptpkit.emulator.personas import DEFAULT_PERSONA, PERSONAS
 from ptpkit.emulator.serve import DEFAULT_PORT, EmulatorServer
 from ptpkit.emulator.serve import serve as start_emulator
 from ptpkit.proto.codes import (
@@ -121,12 +122,21 @@ def _faults(
         raise click.UsageError(str(exc)) from None
 
 
+def _list_personas(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    for persona in PERSONAS.values():
+        who = persona.identity
+        click.echo(f"{persona.name:<10} {who.manufacturer} {who.model}: {persona.summary}")
+    ctx.exit(0)
+
+
 @click.command()
 @click.argument(
     "dirs",
-    metavar="DIR...",
+    metavar="[DIR]...",
     nargs=-1,
-    required=True,
+    required=False,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -134,15 +144,31 @@ def _faults(
     "--port",
     "-p",
     type=click.IntRange(0, 65535),
-    default=DEFAULT_PORT,
-    show_default=True,
-    help="TCP port (0 = pick a free one).",
+    default=None,
+    help=f"TCP port (0 = pick a free one) [default: {DEFAULT_PORT}, or the persona's: "
+    "55740 for fujifilm, whose events and live view take the next two ports].",
 )
 @click.option("--writable", is_flag=True, help="Allow upload, delete, move, copy and capture.")
 @click.option("--allow-format", is_flag=True, help="Also allow FormatStore (with --writable).")
-@click.option("--name", default="ptpkit camera", show_default=True, help="Friendly name.")
-@click.option("--manufacturer", default="ptpkit", show_default=True)
-@click.option("--model", default="Emulated Camera", show_default=True)
+@click.option(
+    "--persona",
+    type=click.Choice(list(PERSONAS), case_sensitive=False),
+    default=DEFAULT_PERSONA,
+    show_default=True,
+    help="The camera family to play (its DeviceInfo, vendor operations, events and "
+    "properties); see --list-personas.",
+)
+@click.option(
+    "--list-personas",
+    is_flag=True,
+    is_eager=True,
+    expose_value=False,
+    callback=_list_personas,
+    help="List the personas and exit.",
+)
+@click.option("--name", help="Friendly name (default: the persona's).")
+@click.option("--manufacturer", help="Manufacturer (default: the persona's).")
+@click.option("--model", help="Model (default: the persona's).")
 @click.option("--serial", default="", help="Serial number (default: from the GUID).")
 @click.option("--guid", help="The camera's GUID (16 hex bytes; default: random).")
 @click.option(
@@ -250,17 +276,25 @@ def _faults(
     "own-transaction-ids, one-recv-per-packet (a packet split across reads closes the "
     "link), no-events, padded-init-ack.",
 )
+@click.option(
+    "--advertise",
+    is_flag=True,
+    help="Announce the camera on the network it listens on, as its persona's family does: "
+    "DNS-SD _ptp._tcp (generic, nikon) or SSDP (canon-eos, sony). Off by default; "
+    "withdrawn on exit.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Log connections and operations.")
 def serve(
     *,
     dirs: tuple[Path, ...],
     host: str,
-    port: int,
+    port: int | None,
     writable: bool,
     allow_format: bool,
-    name: str,
-    manufacturer: str,
-    model: str,
+    persona: str,
+    name: str | None,
+    manufacturer: str | None,
+    model: str | None,
     serial: str,
     guid: str | None,
     allow_guid: tuple[str, ...],
@@ -283,12 +317,15 @@ def serve(
     event_delay: float,
     random_drops: float | None,
     quirks: tuple[str, ...],
+    advertise: bool,
     verbose: bool,
 ) -> None:
-    """Serve folders as an emulated PTP/IP camera (one storage per DIR).
+    """Serve folders as an emulated PTP/IP camera (one storage per DIR; with none, a
+    camera without storage, as a Sony body in remote mode).
 
     Binds 127.0.0.1 and is read-only unless told otherwise. Try it with gphoto2:
-    `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`.
+    `gphoto2 --port ptpip:127.0.0.1:PORT:PORT --summary`; the fujifilm persona with
+    `gphoto2 --camera "Fuji X (WLAN)" --port ptpip:127.0.0.1:PORT:PORT+1 --summary`.
     """
     try:
         camera_guid = parse_guid(guid) if guid else None
@@ -310,6 +347,8 @@ def serve(
         random_drops=random_drops,
         quirks=quirks,
     )
+    if port is None:
+        port = PERSONAS[persona.lower()].ports[0]
     if verbose and not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     try:
@@ -319,6 +358,7 @@ def serve(
             port=port,
             writable=writable,
             allow_format=allow_format,
+            persona=persona.lower(),
             name=name,
             manufacturer=manufacturer,
             model=model,
@@ -337,7 +377,7 @@ def serve(
     except (OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        run_loop(_run(server))
+        run_loop(_run(server, persona.lower() if advertise else None))
     except OSError as exc:  # could not bind
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}"
@@ -346,10 +386,18 @@ def serve(
         pass
 
 
-async def _run(server: EmulatorServer) -> None:
+async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
     loop = asyncio.get_running_loop()
+    advertiser = None
     try:
         await server.start()
+        if advertise_as is not None:
+            from ptpkit.discovery.advertise import advertise_server
+
+            try:
+                advertiser = await advertise_server(server, advertise_as)
+            except OSError as exc:
+                raise click.ClickException(f"cannot advertise: {exc}") from None
     except BaseException:
         await server.close()
         raise
@@ -358,15 +406,34 @@ async def _run(server: EmulatorServer) -> None:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signum, stop.set)
     host = f"[{server.host}]" if ":" in server.host else server.host
-    click.echo(f"ptpkit emulator listening on {host}:{server.port}")
+    ports = server.ports
+    if len(ports) == 3:
+        click.echo(
+            f"ptpkit emulator listening on {host}:{ports[0]} "
+            f"(events {ports[1]}, live view {ports[2]})"
+        )
+    else:
+        click.echo(f"ptpkit emulator listening on {host}:{server.port}")
+    who = server.camera.identity
+    click.echo(f"  persona {server.persona}: {who.manufacturer} {who.model}")
     mode = "writable" if server.camera.writable else "read-only"
     for sid in server.store.storage_ids():
         click.echo(f"  storage 0x{sid:08X} ({mode}): {server.store.storage_root(sid)}")
-    click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if server.persona == "fujifilm":
+        click.echo(
+            f'  gphoto2 --camera "Fuji X (WLAN)" --port ptpip:{server.host}:{ports[0]}:{ports[1]}'
+            " --summary"
+        )
+    else:
+        click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
+    if advertiser is not None:
+        click.echo(f"  advertising: {advertiser.summary}")
     sys.stdout.flush()
     try:
         await stop.wait()
     finally:
+        if advertiser is not None:
+            await advertiser.close()
         await server.close()
 
 

@@ -11,7 +11,7 @@ declares. A vendor module in :mod:`ptpkit.proto.vendors` fills both; nothing her
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import IntEnum
 
 from ptpkit.proto.codes import CodeKind, DataType, OperationCode
@@ -44,20 +44,36 @@ STANDARD_DATASETS: dict[int, str] = {
 }
 
 
-def _plain(value: object) -> object:
-    """JSON-ready: tuples become lists, enum members plain ints, dicts and dataclasses
-    recurse, bytes become hex."""
+def _plain(value: object, vendor: Vendor | None = None) -> object:
+    """JSON-ready: tuples become lists, enum members plain ints, dicts recurse, bytes become
+    hex, and dataclasses (in a vendor's dataset) objects of their own (:func:`_object_dict`)."""
     if isinstance(value, IntEnum):
         return int(value)
     if isinstance(value, (tuple, list)):
-        return [_plain(v) for v in value]
+        return [_plain(v, vendor) for v in value]
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if is_dataclass(value) and not isinstance(value, type):  # in a vendor's dataset
-        return _plain(asdict(value))
+        return {str(k): _plain(v, vendor) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return _object_dict(value, vendor)
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     return value
+
+
+def _object_dict(obj: object, vendor: Vendor | None) -> dict[str, object]:
+    """A vendor's dataclass: ``type`` (its class name), then its fields, each made JSON-ready
+    the same way (so a list of records keeps each record's class). A record of a vendor's
+    event list (one with an integer ``record_type``, e.g. a Canon EOS GetEvent record) also
+    gets ``record_type`` and ``record_name``, named as the vendor's event codes."""
+    out: dict[str, object] = {"type": type(obj).__name__}
+    record_type = getattr(obj, "record_type", None)
+    if isinstance(record_type, int) and not isinstance(record_type, bool):
+        out["record_type"] = int(record_type)
+        out["record_name"] = vendor_code_name(vendor, "event", record_type)
+    for item in fields(obj):  # type: ignore[arg-type]
+        if item.name != "record_type":
+            out[item.name] = _plain(getattr(obj, item.name), vendor)
+    return out
 
 
 def _prop_desc_dict(desc: DevicePropDesc) -> dict[str, object]:
@@ -117,7 +133,9 @@ class Device:
             decoder = None if self.vendor is None else self.vendor.datasets.get(code)
             if decoder is None:
                 return None
-            return _vendor_dict(self.code_name("operation", code), decoder(data))
+            return self._name_events(
+                _vendor_dict(self.code_name("operation", code), decoder(data), self.vendor)
+            )
         if kind == "DeviceInfo":
             info = DeviceInfo.decode(data)
             self.vendor = find_vendor(info.vendor_extension_id, info.manufacturer)
@@ -133,7 +151,8 @@ class Device:
         if kind == "DevicePropDesc":
             desc = DevicePropDesc.decode(data)
             self.prop_types[desc.device_prop_code] = desc.data_type
-            return {"type": kind, **_prop_desc_dict(desc)}
+            name = self.code_name("property", desc.device_prop_code)
+            return {"type": kind, "device_prop_name": name, **_prop_desc_dict(desc)}
         # DevicePropValue: only when an earlier DevicePropDesc gave the data type.
         if not params:
             return None
@@ -144,16 +163,25 @@ class Device:
         return {
             "type": kind,
             "device_prop_code": params[0],
+            "device_prop_name": self.code_name("property", params[0]),
             "data_type": int(data_type),
             "value": _plain(value),
         }
 
+    def _name_events(self, dataset: dict[str, object]) -> dict[str, object]:
+        """A vendor's event list (a dataset with ``events``, each with a ``code``, such as
+        Nikon's GetEvent data): each event gets its ``name`` as the vendor calls it."""
+        events = dataset.get("events")
+        if isinstance(events, list):
+            for event in events:
+                if isinstance(event, dict) and isinstance(event.get("code"), int):
+                    event["name"] = self.code_name("event", event["code"])
+        return dataset
 
-def _vendor_dict(operation: str, decoded: object) -> dict[str, object]:
-    """A vendor dataset: a dataclass gives its class name and fields, anything else its value."""
+
+def _vendor_dict(operation: str, decoded: object, vendor: Vendor | None) -> dict[str, object]:
+    """A vendor dataset: a dataclass gives its class name and fields, anything else (a list
+    of records, say) its value under the operation's name."""
     if is_dataclass(decoded) and not isinstance(decoded, type):
-        out: dict[str, object] = {"type": type(decoded).__name__}
-        for key, value in asdict(decoded).items():
-            out[key] = _plain(value)
-        return out
-    return {"type": operation, "value": _plain(decoded)}
+        return _object_dict(decoded, vendor)
+    return {"type": operation, "value": _plain(decoded, vendor)}

@@ -1,6 +1,7 @@
 """One direction of a TCP connection: segments reassembled by sequence number (duplicates,
 retransmissions, overlaps and out-of-order segments) and fed to a
-:class:`~ptpkit.proto.framing.PacketReader`; the packets and data chunks it hands out go to
+:class:`~ptpkit.proto.framing.PacketReader` (or, in Fujifilm's variant,
+:class:`~ptpkit.dissect.fuji.FujiReader`); the packets and data chunks it hands out go to
 a :class:`PacketSink` (the connection that follows the transactions)."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ptpkit.proto.codes import code_name
 from ptpkit.proto.framing import DataChunk, PacketReader
 from ptpkit.proto.packets import HEADER_SIZE, Packet
 
-__all__ = ["Half", "PacketSink"]
+__all__ = ["Half", "PacketSink", "Reader"]
 
 #: Out-of-order bytes held per direction before the gap is declared permanent.
 _MAX_PENDING = 64 << 20
@@ -30,10 +31,29 @@ class _Delivered(NamedTuple):
     time: float
 
 
+class Reader(Protocol):
+    """What splits a direction into packets: :class:`~ptpkit.proto.framing.PacketReader`,
+    or :class:`~ptpkit.dissect.fuji.FujiReader` for Fujifilm's variant."""
+
+    @property
+    def buffered(self) -> int: ...
+
+    @property
+    def in_data_payload(self) -> bool: ...
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None: ...
+
+    def next_item(self) -> Packet | DataChunk | None: ...
+
+
 class PacketSink(Protocol):
     """Where a :class:`Half` sends what it reads: the connection following the transactions."""
 
     reset: bool  # the connection was reset: a packet left open is reported as such
+
+    def first_bytes(self, half: Half, data: bytes) -> None:
+        """The first bytes of a direction, before the reader sees them (it may be
+        replaced: a Fujifilm session is known by its first bytes)."""
 
     def on_packet(self, half: Half, packet: Packet, length: int) -> None: ...
 
@@ -67,7 +87,7 @@ class Half:
         self.fin_at: int | None = None
         self.closed_fed = False
         self.dead = False
-        self.reader = PacketReader()
+        self.reader: Reader = PacketReader()
         self.segments: deque[_Delivered] = deque()
         # The packet in progress: where it starts, in the stream and in the capture.
         self.pkt_offset = 0
@@ -143,6 +163,8 @@ class Half:
             if not seg.data:
                 return
         self.segments.append(seg)
+        if self.next == 0:
+            self.conn.first_bytes(self, seg.data)
         self.reader.feed(seg.data)
         self.next += len(seg.data)
         self._drain()

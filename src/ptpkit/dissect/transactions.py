@@ -1,12 +1,16 @@
 """A TCP connection on the PTP/IP port: its two directions, the records of its packets, and
 the transactions it follows (operation, data phase, response), whose data phases are decoded
-through the responder's :class:`~ptpkit.dissect.datasets.Device`."""
+through the responder's :class:`~ptpkit.dissect.datasets.Device`. A connection in Fujifilm's
+variant is followed the same way, its packets read as CIPA's (:mod:`ptpkit.dissect.fuji`)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from ptpkit.dissect.datasets import Device
+from ptpkit.dissect.fuji import FUJI_DATA_HEADER_SIZE, FujiReader, is_fuji_init
 from ptpkit.dissect.network import TCP_RST, Segment
 from ptpkit.dissect.reassembly import Half
 from ptpkit.dissect.records import TO_INITIATOR, TO_RESPONDER, ChannelKind, Direction, Record
@@ -27,7 +31,10 @@ from ptpkit.proto.packets import (
     StartData,
 )
 
-__all__ = ["Connection"]
+__all__ = ["Connection", "Variant"]
+
+#: Standard PTP/IP, or Fujifilm's variant of it.
+Variant = Literal["cipa", "fuji"]
 
 _DATA_HEADER_SIZE = HEADER_SIZE + 4  # header + transaction id
 
@@ -54,6 +61,9 @@ class Connection:
         *,
         device: Device,
         max_dataset_size: int,
+        variant: Variant | None = "cipa",
+        channel: ChannelKind | None = None,
+        on_fuji: Callable[[Connection], None] | None = None,
     ) -> None:
         self.device = device  # the responder's, shared by its connections
         self.max_dataset_size = max_dataset_size
@@ -65,7 +75,19 @@ class Connection:
             TO_INITIATOR: Half(self, TO_INITIATOR),
         }
         self.phases: dict[Direction, _Phase | None] = {TO_RESPONDER: None, TO_INITIATOR: None}
-        self.channel: ChannelKind | None = None
+        # The transaction whose data phase in that direction was whole before any End Data
+        # (by its announced length): an empty End Data for it may still come (Sony bodies
+        # send one), and belongs to that phase.
+        self.ended: dict[Direction, int | None] = {TO_RESPONDER: None, TO_INITIATOR: None}
+        self.channel: ChannelKind | None = channel
+        #: "cipa", "fuji" (Fujifilm's variant), or None: decided by the first bytes the
+        #: initiator sends (see first_bytes).
+        self.variant: Variant | None = variant
+        self._on_fuji = on_fuji
+        #: The header before a data packet's payload (16 in CIPA's Data, 12 in Fuji's).
+        self.data_header_size = _DATA_HEADER_SIZE
+        if variant == "fuji":
+            self._use_fuji()
         self.records: list[Record] = []
         self.reset = False
         self.operations: dict[int, tuple[int, tuple[int, ...]]] = {}  # tid → (code, params)
@@ -85,6 +107,22 @@ class Connection:
         channel = self.channel or "unknown"
         for record in self.records:
             record.channel = channel
+
+    # -- the variant ----------------------------------------------------------------------
+    def first_bytes(self, half: Half, data: bytes) -> None:
+        if self.variant is not None or half.direction != TO_RESPONDER:
+            return
+        self.variant = "fuji" if is_fuji_init(data) else "cipa"
+        if self.variant == "fuji":
+            self._use_fuji()
+            if self._on_fuji is not None:
+                self._on_fuji(self)
+
+    def _use_fuji(self) -> None:
+        self.variant = "fuji"
+        self.data_header_size = FUJI_DATA_HEADER_SIZE
+        for half in self.halves.values():
+            half.reader = FujiReader()
 
     # -- records ------------------------------------------------------------------------
     def add_record(
@@ -143,7 +181,9 @@ class Connection:
         elif isinstance(packet, StartData):
             total = packet.total_length if packet.length_known else None
             self.phases[half.direction] = self._new_phase(packet.transaction_id, total)
+            self.ended[half.direction] = None
             if total == 0:
+                self.ended[half.direction] = packet.transaction_id
                 self._complete(half, record)
 
     def _new_phase(self, tid: int, total: int | None) -> _Phase:
@@ -158,7 +198,17 @@ class Connection:
         if chunk.first:
             self._decide_channel(half, chunk.packet_type)
         phase = self.phases[half.direction]
-        if self.channel != "event" and (phase is None or phase.tid != chunk.transaction_id):
+        if (
+            phase is None
+            and chunk.is_end_data
+            and chunk.first
+            and chunk.last
+            and not chunk.data
+            and chunk.transaction_id == self.ended[half.direction]
+        ):
+            self.ended[half.direction] = None  # the empty End Data of a whole data phase
+            phase = _Phase(chunk.transaction_id, 0)  # counted, never decoded again
+        elif self.channel != "event" and (phase is None or phase.tid != chunk.transaction_id):
             # Data without Start Data (or for another transaction): follow it anyway.
             phase = self.phases[half.direction] = self._new_phase(chunk.transaction_id, None)
         if phase is not None and self.channel != "event":
@@ -176,12 +226,14 @@ class Connection:
             length=chunk.packet_length,
             fields={
                 "tid": chunk.transaction_id,
-                "payload_length": chunk.packet_length - _DATA_HEADER_SIZE,
+                "payload_length": chunk.packet_length - self.data_header_size,
             },
         )
-        if phase is not None and self.channel != "event":
-            done = chunk.is_end_data or (phase.total is not None and phase.received >= phase.total)
-            if done:
+        if phase is not None and self.channel != "event" and self.phases[half.direction] is phase:
+            if chunk.is_end_data:
+                self._complete(half, record)
+            elif phase.total is not None and phase.received >= phase.total:
+                self.ended[half.direction] = phase.tid
                 self._complete(half, record)
 
     def _complete(self, half: Half, record: Record) -> None:

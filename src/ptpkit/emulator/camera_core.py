@@ -188,6 +188,22 @@ class CameraCore:
         return build_device_info(self.description, self.identity, operations, self.properties.codes)
 
     # -- events -----------------------------------------------------------------------------
+    def deliver_event(
+        self, who: Initiator, code: int, params: tuple[int, ...] = (), tid: int = TID_NONE
+    ) -> None:
+        """How an event reaches one initiator; every event the camera raises goes
+        through here. By default it is sent on that initiator's PTP/IP event channel; a
+        persona whose cameras are polled for events (Nikon GetEvent, Canon EOS
+        GetEvent) overrides this to queue it for the initiator's next poll (and decides
+        whether to send it on the channel too)."""
+        who.send_event(code, params, tid)
+
+    def inject_event(self, code: int, params: tuple[int, ...] = (), tid: int = TID_NONE) -> None:
+        """An event for every connected initiator, delivered as the camera's own are
+        (tests, ``EmulatorServer.inject_event``)."""
+        for who in list(self.initiators):
+            self.deliver_event(who, code, params, tid)
+
     def broadcast(
         self,
         code: int,
@@ -201,7 +217,7 @@ class CameraCore:
             self.objects.forget(params[:1])
         for who in list(self.initiators):
             if who is not exclude:
-                who.send_event(code, params, transaction_id)
+                self.deliver_event(who, code, params, transaction_id)
 
     def _later(self, action: Callable[[], None]) -> None:
         """Run ``action`` on the event loop (handlers' slow work runs in threads)."""
@@ -290,13 +306,13 @@ class CameraCore:
             raise StoreError(ResponseCode.StoreReadOnly)
         return sid
 
-    async def capture(self, storage_id: int = 0) -> int:
-        """Generate a JPEG at the ImageSize setting and store it; returns its handle."""
+    async def render_capture(self) -> bytes:
+        """A freshly generated JPEG at the ImageSize setting (counted in ``captures``)."""
         loop = asyncio.get_running_loop()
         width, height = self.properties.image_size
         self.captures += 1
         text = f"{self.identity.model} #{self.captures}"
-        data = await loop.run_in_executor(
+        return await loop.run_in_executor(
             None,
             functools.partial(
                 generate_capture_jpeg,
@@ -308,6 +324,11 @@ class CameraCore:
                 model=self.identity.model,
             ),
         )
+
+    async def capture(self, storage_id: int = 0) -> int:
+        """Generate a JPEG at the ImageSize setting and store it; returns its handle."""
+        loop = asyncio.get_running_loop()
+        data = await self.render_capture()
         before = set(self.store.handles(ALL, 0, 0))
         handle = await loop.run_in_executor(None, self.store.add_capture, storage_id, data, ".JPG")
         # Folders the capture created (DCIM/100PTPKT): every initiator hears of them.

@@ -221,6 +221,7 @@ def generate_capture_jpeg(
     max_pixels: int = MAX_CAPTURE_PIXELS,
     make: str = "ptpkit",
     model: str = "ptpkit virtual camera",
+    exif: bool = True,
 ) -> bytes:
     """A freshly generated JPEG of ``width`` x ``height`` pixels.
 
@@ -228,7 +229,8 @@ def generate_capture_jpeg(
     capture time drawn on it, so that every capture differs. EXIF carries Make, Model,
     DateTime, DateTimeOriginal and DateTimeDigitized (``when``, by default now, local
     time). Sizes above ``max_pixels`` are scaled down, keeping the aspect ratio; each
-    side is clamped to 1…65500 (the JPEG limit).
+    side is clamped to 1…65500 (the JPEG limit). ``exif=False`` writes no EXIF at all
+    (live-view frames: nothing between SOI and the image that could look like a marker).
     """
     if width < 1 or height < 1:
         raise ValueError(f"capture size must be positive, not {width}x{height}")
@@ -259,18 +261,20 @@ def generate_capture_jpeg(
         stroke_fill=(0, 0, 0),
     )
 
+    out = io.BytesIO()
+    if not exif:
+        im.save(out, "JPEG", quality=quality, subsampling=2)
+        return out.getvalue()
     stamp = f"{moment:%Y:%m:%d %H:%M:%S}"
-    exif = Image.Exif()
-    exif[0x010F] = make  # Make
-    exif[0x0110] = model  # Model
-    exif[0x0131] = "ptpkit"  # Software
-    exif[0x0132] = stamp  # DateTime
-    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    tags = Image.Exif()
+    tags[0x010F] = make  # Make
+    tags[0x0110] = model  # Model
+    tags[0x0131] = "ptpkit"  # Software
+    tags[0x0132] = stamp  # DateTime
+    sub = tags.get_ifd(ExifTags.IFD.Exif)
     sub[0x9003] = stamp  # DateTimeOriginal
     sub[0x9004] = stamp  # DateTimeDigitized
     sub[0xA002] = width  # PixelXDimension
     sub[0xA003] = height  # PixelYDimension
-
-    out = io.BytesIO()
-    im.save(out, "JPEG", quality=quality, exif=exif, subsampling=2)
+    im.save(out, "JPEG", quality=quality, exif=tags, subsampling=2)
     return out.getvalue()

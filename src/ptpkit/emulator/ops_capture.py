@@ -91,20 +91,20 @@ async def _capture_with_events(cam: CameraCore, who: Initiator, tid: int, storag
         except StoreError as exc:
             log.info("capture failed: %s", exc)
             if exc.code == ResponseCode.StoreFull:
-                who.send_event(Ev.StoreFull, (storage_id,), tid)
+                cam.deliver_event(who, Ev.StoreFull, (storage_id,), tid)
             else:  # never leave gphoto2 waiting for CaptureComplete forever
-                who.send_event(Ev.CaptureComplete, (), tid)
+                cam.deliver_event(who, Ev.CaptureComplete, (), tid)
             return
         if mode in (
             CaptureMode.NORMAL,
             CaptureMode.EVENTS_FIRST,
             CaptureMode.NO_CAPTURE_COMPLETE,
         ):
-            who.send_event(Ev.ObjectAdded, (handle,), tid)
+            cam.deliver_event(who, Ev.ObjectAdded, (handle,), tid)
         if mode is not CaptureMode.NO_EVENTS:
             cam.broadcast(Ev.ObjectAdded, (handle,), exclude=who)
         if mode in (CaptureMode.NORMAL, CaptureMode.EVENTS_FIRST, CaptureMode.NO_OBJECT_ADDED):
-            who.send_event(Ev.CaptureComplete, (), tid)
+            cam.deliver_event(who, Ev.CaptureComplete, (), tid)
     finally:
         cam._capturing = False
 
@@ -116,11 +116,11 @@ async def _open_capture_loop(cam: CameraCore, who: Initiator, tid: int, storage_
                 handle = await cam.capture(storage_id)
             except StoreError as exc:
                 if exc.code == ResponseCode.StoreFull:
-                    who.send_event(Ev.StoreFull, (storage_id,), tid)
+                    cam.deliver_event(who, Ev.StoreFull, (storage_id,), tid)
                     return
                 log.info("open capture failed: %s", exc)
             else:
-                who.send_event(Ev.ObjectAdded, (handle,), tid)
+                cam.deliver_event(who, Ev.ObjectAdded, (handle,), tid)
                 cam.broadcast(Ev.ObjectAdded, (handle,), exclude=who)
             await asyncio.sleep(cam.open_capture_interval)
     finally:

@@ -217,6 +217,14 @@ class DeviceProperties:
         self._values[code] = value
         return changed
 
+    def update(self, code: int, value: PtpValue) -> bool:
+        """The camera's own change of a value (get-only properties included: live view
+        status, a battery draining); True when it changed."""
+        spec = self.spec(code)
+        changed = self._values[spec.code] != value
+        self._values[spec.code] = value
+        return changed
+
     def _set_datetime(self, value: PtpValue) -> bool:
         parsed = parse_ptp_datetime(value) if isinstance(value, str) else None
         if parsed is None:

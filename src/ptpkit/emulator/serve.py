@@ -18,11 +18,16 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from ptpkit.aio.fuji_server import FujiServer
 from ptpkit.aio.server import InitiatorLink, PtpipServer, ServerOptions
-from ptpkit.emulator.camera import CameraIdentity, EmulatedCamera
+from ptpkit.emulator.camera_core import CameraCore
+from ptpkit.emulator.device import CameraIdentity
 from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.folder_store import FolderStore
+from ptpkit.emulator.no_storage import NoStorage
 from ptpkit.emulator.operations import Initiator
+from ptpkit.emulator.personas import DEFAULT_PERSONA, Persona, get_persona
+from ptpkit.emulator.personas.fuji import fuji_data_directions
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.proto.codes import TID_NONE
 
@@ -40,14 +45,19 @@ class EmulatorServer:
 
     def __init__(
         self,
-        store: FolderStore,
-        camera: EmulatedCamera,
+        store: FolderStore | NoStorage,
+        camera: CameraCore,
         options: ServerOptions,
+        persona: str = DEFAULT_PERSONA,
+        server: PtpipServer[Initiator] | None = None,
     ) -> None:
         self.store = store
         self.camera = camera
+        #: The name of the persona the camera plays.
+        self.persona = persona
         self.options = options
-        self._server: PtpipServer[Initiator] = PtpipServer(camera, options)
+        # The responder: standard PTP/IP, or a persona's own (Fujifilm's three ports).
+        self._server: PtpipServer[Initiator] = server or PtpipServer(camera, options)
         self._closed = asyncio.Event()
 
     # -- address --------------------------------------------------------------------------
@@ -64,6 +74,13 @@ class EmulatorServer:
         return self._server.address
 
     @property
+    def ports(self) -> tuple[int, ...]:
+        """Every port listened on: one for PTP/IP; command, event and live view for
+        Fujifilm's variant."""
+        server = self._server
+        return server.ports if isinstance(server, FujiServer) else (server.port,)
+
+    @property
     def guid(self) -> bytes:
         return self.camera.guid
 
@@ -78,8 +95,10 @@ class EmulatorServer:
         return self._server.links
 
     def inject_event(self, code: int, params: Iterable[int] = (), tid: int = TID_NONE) -> None:
-        """Send a PTP event (any code, up to 3 parameters) to every connected initiator."""
-        self._server.inject_event(code, tuple(params), tid)
+        """Send a PTP event (any code, up to 3 parameters) to every connected initiator,
+        the way the camera's persona delivers its own (on the event channel, or queued
+        for a vendor GetEvent poll)."""
+        self.camera.inject_event(code, tuple(params), tid)
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> EmulatorServer:
@@ -115,9 +134,10 @@ def serve(
     port: int = 0,
     writable: bool = False,
     allow_format: bool = False,
-    name: str = "ptpkit camera",
-    manufacturer: str = "ptpkit",
-    model: str = "Emulated Camera",
+    persona: str | Persona = DEFAULT_PERSONA,
+    name: str | None = None,
+    manufacturer: str | None = None,
+    model: str | None = None,
     serial_number: str = "",
     guid: bytes | None = None,
     allow_guids: Iterable[bytes] | None = None,
@@ -132,11 +152,15 @@ def serve(
     join_writes: bool = True,
     **store_options: Any,
 ) -> EmulatorServer:
-    """An emulated PTP/IP camera serving ``dirs`` (one storage per folder).
+    """An emulated PTP/IP camera serving ``dirs`` (one storage per folder; none: a camera
+    without storage, as a body in remote mode).
 
     Use it as ``async with serve(...) as server``. ``port`` 0 picks a free port (see
-    ``server.port``). ``writable`` allows uploads, deletion, move, copy, protection and
-    captures (and lists those operations); ``allow_format`` also allows FormatStore.
+    ``server.port``). ``persona`` is the camera family played (a name of
+    :data:`~ptpkit.emulator.personas.PERSONAS`: ``"generic"``, ``"nikon"``...);
+    ``name``, ``manufacturer`` and ``model`` replace its identity's. ``writable``
+    allows uploads, deletion, move, copy, protection and captures (and lists those
+    operations); ``allow_format`` also allows FormatStore.
     ``allow_guids``: only these initiator GUIDs are accepted, others get Init Fail
     reason 1; ``max_sessions``: one more initiator gets Init Fail reason 2. ``faults``
     injects misbehaviour (:class:`~ptpkit.emulator.faults.Faults`). ``data_chunk_size``
@@ -159,15 +183,23 @@ def serve(
         dirs = [dirs]
     roots = [os.fspath(d) for d in dirs]
     faults = faults or Faults()
-    store = FolderStore(roots, writable=writable, thumbnails=thumbnails, **store_options)
-    identity = CameraIdentity(
-        friendly_name=name,
-        manufacturer=manufacturer,
-        model=model,
-        serial_number=serial_number,
-        guid=guid,
+    played = get_persona(persona)  # an unknown name fails before anything is opened
+    options_of_store = {**played.store_options, **store_options}
+    store: FolderStore | NoStorage = (
+        FolderStore(roots, writable=writable, thumbnails=thumbnails, **options_of_store)
+        if roots
+        else NoStorage()  # no folder: a camera without storage (a body in remote mode)
     )
-    camera = EmulatedCamera(
+    base = played.identity
+    identity = CameraIdentity(
+        friendly_name=base.friendly_name if name is None else name,
+        manufacturer=base.manufacturer if manufacturer is None else manufacturer,
+        model=base.model if model is None else model,
+        device_version=base.device_version,
+        serial_number=serial_number or base.serial_number,
+        guid=guid if guid is not None else base.guid,
+    )
+    camera = played.make_camera(
         store,
         identity=identity,
         properties=properties,
@@ -187,4 +219,9 @@ def serve(
         faults=faults,
         join_writes=join_writes,
     )
-    return EmulatorServer(store, camera, options)
+    server: PtpipServer[Initiator] | None = None
+    if played.transport == "fuji":
+        server = FujiServer(
+            camera, options, data_directions=fuji_data_directions(played.operations)
+        )
+    return EmulatorServer(store, camera, options, played.name, server)

@@ -20,6 +20,7 @@ __all__ = [
     "DataReceived",
     "EventChannelRequested",
     "EventReceived",
+    "ForeignTransactionId",
     "HandshakeCompleted",
     "InitFailed",
     "InitiatorConnected",
@@ -70,12 +71,13 @@ class InitiatorConnected:
 @dataclass(frozen=True, slots=True)
 class CommandAckReceived:
     """Initiator side: the command connection is accepted; open the event connection now
-    (the Init Event Request is already queued on :attr:`Channel.EVENT`)."""
+    (the Init Event Request is already queued on :attr:`Channel.EVENT`).
+    ``protocol_version`` is None when the ack carried none (Sony bodies)."""
 
     connection_number: int
     guid: bytes
     friendly_name: str
-    protocol_version: int
+    protocol_version: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +189,26 @@ class ProbeAnswered:
 
 @dataclass(frozen=True, slots=True)
 class ProbeUnanswered:
-    """Responder side, advisory: an idle-probe got no answer in time. The session stays
-    up, because initiators such as gphoto2 never answer probes."""
+    """Advisory: a probe got no answer in time. The session stays up: on the responder
+    side always (initiators such as gphoto2 never answer probes); on the initiator side
+    when the camera has never answered one (many do not), which also ends idle probing."""
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignTransactionId:
+    """Initiator side, advisory: the camera answered the transaction under way
+    (``transaction_id``) under an id of its own (``foreign_id``), first in ``what``
+    ("StartData", "data" or "Operation Response"); taken as its answer."""
+
+    transaction_id: int
+    foreign_id: int
+    what: str
 
 
 @dataclass(frozen=True, slots=True)
 class TimedOut:
-    """A deadline passed (``what``: "handshake", "response" or "probe"); the session is dead."""
+    """A deadline passed (``what``: "handshake", "response", "data" — a data phase that
+    made no progress — or "probe"); the session is dead."""
 
     what: str
 
@@ -221,6 +236,7 @@ SessionEvent = Union[
     ProbeReceived,
     ProbeAnswered,
     ProbeUnanswered,
+    ForeignTransactionId,
     TimedOut,
     ConnectionClosed,
 ]

@@ -10,7 +10,22 @@ Typical use by an adapter::
 
 Transaction ids: OpenSession goes out with id 0 (ISO 15740), as does any operation
 before a session is open (GetDeviceInfo); after OpenSession they count 1, 2, … and wrap
-from 0xFFFFFFFE to 1, 0xFFFFFFFF being reserved.
+from 0xFFFFFFFE to 1, 0xFFFFFFFF being reserved. Some cameras answer with a counter of
+their own: as only one transaction is ever under way, a Start Data, data or response
+under another id is taken for it (reported as :class:`ForeignTransactionId`, counted in
+:attr:`InitiatorSession.foreign_tids`; the response carries the camera's id).
+
+Deadlines (all from ``now`` values the adapter passes; none is pushed back by probes,
+their answers or events):
+
+* ``response_timeout``: from the request (or the end of our data-out phase, or the last
+  data of a data-in phase) to the Operation Response: ``TimedOut("response")``;
+* ``data_timeout`` (default: ``response_timeout``): inside a data phase, the longest
+  time without a byte of progress: ``TimedOut("data")``;
+* probes: an unanswered probe ends the session (``TimedOut("probe")``) only with a camera
+  that has answered one before (or with ``strict_probes``); otherwise it is reported as
+  :class:`ProbeUnanswered`, :attr:`InitiatorSession.probes_ignored` becomes True and idle
+  probing stops: the adapter keeps the link alive with commands instead.
 """
 
 from __future__ import annotations
@@ -27,6 +42,7 @@ from ptpkit.proto.events import (
     Channel,
     CommandAckReceived,
     EventReceived,
+    ForeignTransactionId,
     HandshakeCompleted,
     InitFailed,
     ResponseReceived,
@@ -52,6 +68,7 @@ from ptpkit.proto.state import LinkState, TransactionState
 __all__ = ["InitiatorSession"]
 
 _TID_MAX = 0xFFFFFFFE
+_DATA_PHASES = (TransactionState.DATA_IN, TransactionState.DATA_OUT)
 
 
 class InitiatorSession(SessionBase):
@@ -69,8 +86,10 @@ class InitiatorSession(SessionBase):
         protocol_version: int = PROTOCOL_VERSION_1_0,
         handshake_timeout: float | None = 30.0,
         response_timeout: float | None = None,
+        data_timeout: float | None = None,
         probe_interval: float | None = None,
         probe_timeout: float = 10.0,
+        strict_probes: bool = False,
         max_packet_size: int = DEFAULT_MAX_PACKET_SIZE,
         borrow_data: bool = False,
     ) -> None:
@@ -83,6 +102,15 @@ class InitiatorSession(SessionBase):
         )
         self._request = InitCommandRequest(guid, friendly_name, protocol_version)
         self.response_timeout = response_timeout
+        self.data_timeout = data_timeout
+        #: An unanswered probe is fatal even from a camera that never answered one.
+        self.strict_probes = strict_probes
+        #: A probe went unanswered by a camera that never answered one: no more idle probes.
+        self.probes_ignored = False
+        #: Packets taken for the transaction under way although they carried another id.
+        self.foreign_tids = 0
+        self._peer_tid: int | None = None  # the camera's id for the transaction under way
+        self._tx_timeout: float | None = None  # this transaction's response timeout
         self.connection_number: int | None = None
         self.responder_guid = b""
         self.responder_name = ""
@@ -170,8 +198,12 @@ class InitiatorSession(SessionBase):
         *,
         data_out_length: int | None = None,
         now: float,
+        timeout: float | None = None,
     ) -> int:
         """Queue an Operation Request and return its transaction id.
+
+        ``timeout`` replaces ``response_timeout`` for this transaction only (a keep-alive
+        round trip wants an answer sooner than a capture does).
 
         With ``data_out_length`` the request announces a data-out phase (DataPhaseInfo 2)
         and the Start Data follows at once; send the bytes with :meth:`send_data` (or
@@ -200,6 +232,9 @@ class InitiatorSession(SessionBase):
         self._data_total = None
         self._trailing_end_tid = None
         self._last_activity = now
+        self._tx_mark = now
+        self._tx_timeout = self.response_timeout if timeout is None else timeout
+        self._peer_tid = None
         if data_out_length is not None:
             self._start_outgoing_data(data_out_length)
         return tid
@@ -219,14 +254,62 @@ class InitiatorSession(SessionBase):
         self._tx_step(PacketType.Cancel, self.role)
         self._emit(Channel.COMMAND, Cancel(tid))
         self._last_activity = now
+        self._tx_mark = now
         return tid
 
+    # -- deadlines ----------------------------------------------------------------------
     def _response_deadline(self) -> float | None:
-        if self.response_timeout is None or self.transaction is TransactionState.IDLE:
+        state = self.transaction
+        if state is TransactionState.IDLE or self.link is not LinkState.READY:
             return None
-        if self.link is not LinkState.READY:
+        if state in _DATA_PHASES:
+            limit = self._tx_timeout if self.data_timeout is None else self.data_timeout
+        else:
+            limit = self._tx_timeout
+        return None if limit is None else self._tx_mark + limit
+
+    def _response_deadline_kind(self) -> str:
+        return "data" if self.transaction in _DATA_PHASES else "response"
+
+    def _probe_miss_is_fatal(self) -> bool:
+        if self.strict_probes or self.probes_answered:
+            return True
+        self.probes_ignored = True  # reported as ProbeUnanswered; no more idle probes
+        return False
+
+    def _idle_probe_at(self) -> float | None:
+        if self.probes_ignored:
             return None
-        return self._last_activity + self.response_timeout
+        return super()._idle_probe_at()
+
+    # -- another transaction id -----------------------------------------------------------
+    def _check_tid(self, tid: int, what: str) -> None:
+        """A packet of the transaction under way carries ``tid``, not its id: accepted
+        when it is the camera's first packet for this transaction (then its id is kept
+        for the rest of it), refused once the camera has used another id for it."""
+        if tid in (self.transaction_id, self._peer_tid):
+            return
+        state = self.transaction
+        camera_spoke = state is TransactionState.DATA_IN or (
+            state is TransactionState.AWAIT_RESPONSE and not self._data_out
+        )
+        if (
+            state is TransactionState.IDLE
+            or self.transaction_id is None
+            or camera_spoke
+            or self._peer_tid is not None
+        ):
+            super()._check_tid(tid, what)  # raises
+        self.foreign_tids += 1
+        self._events.append(ForeignTransactionId(self.transaction_id or 0, tid, what))
+        self._peer_tid = tid
+
+    @property
+    def current_timeout(self) -> float | None:
+        """The timeout in force for the transaction under way (for messages)."""
+        if self.transaction in _DATA_PHASES and self.data_timeout is not None:
+            return self.data_timeout
+        return self._tx_timeout
 
     @property
     def operation(self) -> int:

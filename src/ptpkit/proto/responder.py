@@ -116,7 +116,10 @@ class ResponderSession(SessionBase):
         own_transaction_ids: bool = False,
         response_params: bool = True,
         init_ack_padding: int = 0,
+        ack_protocol_version: int | None = PROTOCOL_VERSION_1_0,
     ) -> None:
+        # ack_protocol_version: the version field of our Init Command Ack; None leaves
+        # the field out, as Sony bodies do.
         if init_ack_padding < 0:
             raise ValueError("init_ack_padding must not be negative")
         super().__init__(
@@ -129,6 +132,7 @@ class ResponderSession(SessionBase):
         self.connection_number = connection_number
         self.guid = guid
         self.friendly_name = friendly_name
+        self.ack_protocol_version = ack_protocol_version
         self.initiator_guid = b""
         self.initiator_name = ""
         self.initiator_version = 0
@@ -156,7 +160,7 @@ class ResponderSession(SessionBase):
         """Answer the Init Command Request with an Init Command Ack."""
         self._link_step(PacketType.InitCommandAck, self.role)
         ack = InitCommandAck(
-            self.connection_number, self.guid, self.friendly_name, PROTOCOL_VERSION_1_0
+            self.connection_number, self.guid, self.friendly_name, self.ack_protocol_version
         )
         pad = self.init_ack_padding
         if pad:

@@ -16,7 +16,7 @@ and refuses further use.
 from __future__ import annotations
 
 from collections import deque
-from typing import ClassVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 from ptpkit.errors import LocalProtocolError, ProtocolError, RemoteProtocolError
 from ptpkit.proto.codes import PacketType, ResponseCode
@@ -57,12 +57,70 @@ from ptpkit.proto.state import (
     step,
 )
 
-__all__ = ["SessionBase"]
+__all__ = ["SessionBase", "SessionIO"]
 
 _DATA_HEADER_SIZE = HEADER_SIZE + 4
 
 
-class SessionBase:
+class _Reader(Protocol):
+    def feed(self, data: bytes | bytearray | memoryview) -> None: ...
+
+
+_R = TypeVar("_R", bound=_Reader)
+
+
+class SessionIO(Generic[_R]):
+    """What every session shares whatever its framing (these CIPA sessions and the
+    Fujifilm ones in :mod:`ptpkit.proto.fuji_session`): bytes in per connection, packets
+    out, the data-phase count and the transaction-id check. The subclass sets the
+    attributes in its ``__init__``."""
+
+    link: LinkState
+    transaction_id: int | None
+    _readers: dict[Channel, _R]
+    _readable: deque[Channel]
+    _eof: set[Channel]
+    _out: list[tuple[Channel, bytes]]
+    _data_total: int | None
+    _data_count: int
+    _last_activity: float
+    _input_at: float
+
+    def receive_data(
+        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
+    ) -> None:
+        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
+        if self.link in (LinkState.ERROR, LinkState.CLOSED):
+            return
+        self._readers[channel].feed(data)
+        if not data:
+            self._eof.add(channel)
+        self._last_activity = max(self._last_activity, now)
+        self._input_at = now
+        if channel not in self._readable:
+            self._readable.append(channel)
+
+    def data_to_send(self) -> list[tuple[Channel, bytes]]:
+        """Packets to write, in order, each with the connection it goes on."""
+        out, self._out = self._out, []
+        return out
+
+    @property
+    def data_phase_remaining(self) -> int | None:
+        """Bytes still to come (or to send) in the current data phase, if known."""
+        if self._data_total is None:
+            return None
+        return self._data_total - self._data_count
+
+    def _check_tid(self, tid: int, what: str) -> None:
+        if tid != self.transaction_id:
+            raise RemoteProtocolError(
+                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
+                response_code_hint=ResponseCode.InvalidTransactionID,
+            )
+
+
+class SessionBase(SessionIO[PacketReader]):
     """The parts of a PTP/IP session that do not depend on the role."""
 
     role: ClassVar[Role]
@@ -111,22 +169,17 @@ class SessionBase:
         self._handshake_deadline: float | None = None
         self._probe_deadline: float | None = None
         self._probe_channel: Channel | None = None
+        # Any bytes in or out: when the link is idle enough for a probe. Never a response
+        # deadline (see InitiatorSession): probe answers and events must not push it back.
         self._last_activity = 0.0
+        self._input_at = 0.0  # the ``now`` of the latest receive_data()
+        # The transaction under way last moved (request sent, data in or out, Cancel):
+        # where the initiator's response and no-progress deadlines run from.
+        self._tx_mark = 0.0
+        #: The peer has answered one of our probes (so it does answer them).
+        self.probes_answered = False
 
     # -- adapter interface ------------------------------------------------------------
-    def receive_data(
-        self, channel: Channel, data: bytes | bytearray | memoryview, now: float
-    ) -> None:
-        """Bytes that arrived on ``channel``; ``b""`` means the peer closed it."""
-        if self.link in (LinkState.ERROR, LinkState.CLOSED):
-            return
-        self._readers[channel].feed(data)
-        if not data:
-            self._eof.add(channel)
-        self._last_activity = max(self._last_activity, now)
-        if channel not in self._readable:
-            self._readable.append(channel)
-
     def next_event(self) -> SessionEvent | None:
         """The next event, or ``None`` when more bytes are needed."""
         events = self._events
@@ -152,15 +205,11 @@ class SessionBase:
             except ProtocolError as exc:
                 self.link = LinkState.ERROR
                 self._readable.clear()
+                self._events.clear()  # what the failed packet had queued: a dead session is quiet
                 if isinstance(exc, LocalProtocolError):  # a peer move our own rules reject
                     raise RemoteProtocolError(str(exc)) from exc
                 raise
         return events.popleft()
-
-    def data_to_send(self) -> list[tuple[Channel, bytes]]:
-        """Packets to write, in order, each with the connection it goes on."""
-        out, self._out = self._out, []
-        return out
 
     def next_deadline(self) -> float | None:
         """When :meth:`handle_timer` should next be called, or None."""
@@ -186,12 +235,12 @@ class SessionBase:
             return
         deadline = self._response_deadline()
         if deadline is not None and now >= deadline:
-            self._timed_out("response")
+            self._timed_out(self._response_deadline_kind())
             return
         if self._probe_deadline is not None and now >= self._probe_deadline:
             self._probe_deadline = None
             self._probe_channel = None
-            if self.role is Role.INITIATOR:
+            if self._probe_miss_is_fatal():
                 self._timed_out("probe")
                 return
             self._events.append(ProbeUnanswered())
@@ -200,12 +249,15 @@ class SessionBase:
         if idle_at is not None and now >= idle_at:
             self.probe(now)
 
-    def probe(self, now: float, channel: Channel = Channel.EVENT) -> None:
-        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`."""
+    def probe(
+        self, now: float, channel: Channel = Channel.EVENT, *, timeout: float | None = None
+    ) -> None:
+        """Send a Probe Request; the answer arrives as :class:`ProbeAnswered`, or after
+        ``timeout`` (default ``probe_timeout``) :class:`ProbeUnanswered` or a TimedOut."""
         self._require_ready()
         self._emit(channel, ProbeRequest())
         self._probe_channel = channel
-        self._probe_deadline = now + self.probe_timeout
+        self._probe_deadline = now + (self.probe_timeout if timeout is None else timeout)
 
     def close(self) -> None:
         """Mark the session closed (the adapter closes the sockets)."""
@@ -216,19 +268,19 @@ class SessionBase:
     def is_ready(self) -> bool:
         return self.link is LinkState.READY
 
-    @property
-    def data_phase_remaining(self) -> int | None:
-        """Bytes still to come (or to send) in the current data phase, if known."""
-        if self._data_total is None:
-            return None
-        return self._data_total - self._data_count
-
     # -- hooks for the roles ----------------------------------------------------------
     def _on_role_packet(self, channel: Channel, packet: Packet) -> None:
         raise NotImplementedError
 
     def _response_deadline(self) -> float | None:
         return None
+
+    def _response_deadline_kind(self) -> str:
+        return "response"
+
+    def _probe_miss_is_fatal(self) -> bool:
+        """Whether an unanswered probe ends the session (the initiator decides)."""
+        return False
 
     def _outgoing_tid(self) -> int:
         """The transaction id our packets of the transaction under way carry."""
@@ -290,6 +342,7 @@ class SessionBase:
             if self._probe_deadline is not None:
                 self._probe_deadline = None
                 self._probe_channel = None
+                self.probes_answered = True
                 self._events.append(ProbeAnswered(channel))
             return
         if isinstance(packet, Cancel):
@@ -324,6 +377,7 @@ class SessionBase:
         total = packet.total_length
         self._data_total = None if total == DATA_LENGTH_UNKNOWN else total
         self._data_count = 0
+        self._tx_mark = self._input_at
         self._events.append(DataPhaseStarted(tid, self._data_total))
         if self._data_total == 0:  # gphoto2 sends StartData(0) and never an End Data
             self._finish_incoming_data(trailing_end_possible=True)
@@ -354,6 +408,7 @@ class SessionBase:
                 self._tx_step(chunk.packet_type, peer)  # raises with the right message
         if self.transaction is TransactionState.CANCELLED:
             return  # discard data of a cancelled transaction
+        self._tx_mark = self._input_at  # the data phase moved on
         self._data_count += len(data)
         if self._data_total is not None and self._data_count > self._data_total:
             raise RemoteProtocolError(
@@ -383,13 +438,6 @@ class SessionBase:
             self._trailing_end_tid = self.transaction_id
         self._events.append(DataPhaseEnded(self.transaction_id, self._data_count))
 
-    def _check_tid(self, tid: int, what: str) -> None:
-        if tid != self.transaction_id:
-            raise RemoteProtocolError(
-                f"{what} for transaction {tid}, but transaction {self.transaction_id} is under way",
-                response_code_hint=ResponseCode.InvalidTransactionID,
-            )
-
     # -- sending a data phase -----------------------------------------------------------
     def _start_outgoing_data(self, total_length: int) -> None:
         if self.transaction_id is None:
@@ -408,10 +456,12 @@ class SessionBase:
         For zero-copy senders: write :meth:`data_to_send` first, then this header, then
         exactly ``length`` payload bytes. The packet that completes the announced length
         is an End Data. Returns ``b""`` (send nothing) once the transaction is cancelled.
-        ``now`` counts as activity, so a long upload does not run into the response timeout.
+        ``now`` counts as progress of the data phase (its no-progress deadline starts
+        again), so a long upload does not run into a timeout while it moves.
         """
         if now is not None:
             self._last_activity = max(self._last_activity, now)
+            self._tx_mark = max(self._tx_mark, now)
         if self.transaction is TransactionState.CANCELLED:
             return b""
         if self.transaction is not self._sending or self.transaction_id is None:
@@ -437,4 +487,5 @@ class SessionBase:
             return False
         self._out.append((Channel.COMMAND, header + bytes(data)))
         self._last_activity = max(self._last_activity, now)
+        self._tx_mark = max(self._tx_mark, now)
         return True

@@ -176,32 +176,41 @@ class InitCommandRequest(_PacketBase):
 
 @dataclass(frozen=True, slots=True)
 class InitCommandAck(_PacketBase):
-    """Type 2, responder → initiator on the command connection."""
+    """Type 2, responder → initiator on the command connection.
+
+    ``protocol_version`` None: the packet ends after the friendly name, with no version
+    field, as Sony bodies send it (decoded so, and encoded so: the same bytes back).
+    """
 
     connection_number: int
     guid: bytes
     friendly_name: str
-    protocol_version: int = PROTOCOL_VERSION_1_0
+    protocol_version: int | None = PROTOCOL_VERSION_1_0
     type: ClassVar[int] = PacketType.InitCommandAck
 
     def __post_init__(self) -> None:
         _check_u(self.connection_number, _U32_MAX, "connection number")
         _check_guid(self.guid)
         _encode_friendly_name(self.friendly_name)
-        _check_u(self.protocol_version, _U32_MAX, "protocol version")
+        if self.protocol_version is not None:
+            _check_u(self.protocol_version, _U32_MAX, "protocol version")
 
     def push_payload(self, buf: Buffer) -> None:
         buf.push_u32(self.connection_number)
         buf.push_bytes(self.guid)
         _push_friendly_name(buf, self.friendly_name)
-        buf.push_u32(self.protocol_version)
+        if self.protocol_version is not None:
+            buf.push_u32(self.protocol_version)
 
     @classmethod
     def pull_payload(cls, buf: Buffer) -> InitCommandAck:
         number = buf.pull_u32()
         guid = buf.pull_bytes(GUID_SIZE)
         name = _pull_friendly_name(buf)
-        version = buf.pull_u32() if buf.remaining() >= 4 else PROTOCOL_VERSION_1_0
+        version = None if buf.eof() else buf.pull_u32()  # a cut version is refused
+        # Some cameras pad the Ack after its version (zeros to a fixed size or a multiple
+        # of 4): what follows is not ours to judge, and refusing it would refuse them.
+        buf.pull_bytes(buf.remaining())
         return cls(number, guid, name, version)
 
 

@@ -1,0 +1,474 @@
+"""Discovery across a veth pair between two network namespaces this test makes itself.
+
+The issue's "Done when":
+
+* avahi (``avahi-browse``, its daemon on a private D-Bus system bus) in one namespace sees
+  the emulator's ``_ptp._tcp`` advertisement from the other, with the TXT keys, and its
+  removal when the emulator stops (goodbye);
+* ``gssdp-discover`` sees the emulator's SSDP advertisement (canon-eos, sony), and the
+  ``ssdp:byebye`` when it stops;
+* ``ptpkit discover --json`` finds an emulator of each persona family, and the cameras of
+  a hand-written SSDP responder sending real Canon and Sony texts
+  (tests/discovery_texts.py); ``ptpkit info`` without ``-H`` talks to the one camera, and
+  with none or two it says so in one line.
+
+Layout: namespace "cam" holds the advertisers (10.99.0.1/24 and 10.99.0.3/24), namespace
+"host" the browsers (10.99.0.2/24). Every process runs through ``ip netns exec`` inside
+them, so no multicast leaves them; the host namespace is never touched. Every process has
+a ``timeout`` and is ended by the fixtures, then whatever still runs in the two
+namespaces, then the namespaces are deleted.
+
+avahi-daemon ignores loopback and needs a system bus (dialects.md §7.3): the browse
+script runs under ``unshare -m`` with tmpfs on /run/dbus and /run/avahi-daemon, starts
+``dbus-daemon --system`` and ``avahi-daemon --no-chroot`` in the foreground of its own
+process group, then ``avahi-browse``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT, in_ci, require_program
+from discovery_texts import (
+    CANON_70D_ALIVE,
+    CANON_70D_DESCRIPTION,
+    CANON_70D_IP,
+    SONY_DESCRIPTION,
+    SONY_NTS,
+    sony_notify,
+)
+
+pytestmark = [pytest.mark.interop, pytest.mark.timeout(240)]
+
+CAM_IP = "10.99.0.1"
+CAM_IP2 = "10.99.0.3"
+HOST_IP = "10.99.0.2"
+CANON_ST = "urn:schemas-canon-com:service:ICPO-WFTEOSSystemService:1"
+SONY_ST = "urn:microsoft-com:service:MtpNullService:1"
+RESPONDER = Path(__file__).with_name("ssdp_responder.py")
+PROGRAMS = ("ip", "unshare", "timeout", "avahi-browse", "avahi-daemon", "dbus-daemon")
+
+AVAHI_SCRIPT = r"""
+set -u
+mount -t tmpfs tmpfs /run/dbus
+mkdir -p /run/avahi-daemon && mount -t tmpfs tmpfs /run/avahi-daemon
+dbus-daemon --system --nofork --nopidfile 2>/dev/null &
+for _ in $(seq 50); do [ -S /run/dbus/system_bus_socket ] && break; sleep 0.1; done
+avahi-daemon --no-chroot --no-rlimits -f /etc/avahi/avahi-daemon.conf 2>/dev/null &
+for _ in $(seq 50); do avahi-daemon -c && break; sleep 0.1; done
+echo "avahi: ready"
+exec avahi-browse -rp _ptp._tcp
+"""
+
+
+def _fail_or_skip(message: str) -> None:
+    if in_ci():
+        pytest.fail(f"CI: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@dataclass
+class Lines:
+    """A process's stdout, read line by line in a thread, so reads have deadlines."""
+
+    process: subprocess.Popen[str]
+    seen: list[str] = field(default_factory=list)
+    _queue: queue.Queue[str | None] = field(default_factory=queue.Queue)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)
+
+    def wait_for(self, pattern: str, timeout: float = 20.0) -> str:
+        """The first line (seen before or arriving within ``timeout``) matching."""
+        regex = re.compile(pattern)
+        for line in self.seen:
+            if regex.search(line):
+                return line
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._queue.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.seen.append(line)
+            if regex.search(line):
+                return line
+        raise AssertionError(f"no line matching {pattern!r} in {self.seen!r}")
+
+
+@dataclass
+class NetPair:
+    cam: str
+    host: str
+    cam_if: str
+    host_if: str
+    processes: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    @staticmethod
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", *args], check=True, timeout=15, capture_output=True, text=True)
+
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(REPO_ROOT / "src")
+        env["PTPKIT_DISCOVER_TIMEOUT"] = "2"
+        env.pop("PTPKIT_HOST", None)
+        env.pop("PTPKIT_PORT", None)
+        return env
+
+    def argv(self, ns: str, argv: list[str], limit: float) -> list[str]:
+        return ["timeout", "-s", "KILL", str(limit), "ip", "netns", "exec", ns, *argv]
+
+    def run(self, ns: str, argv: list[str], limit: float = 30) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.argv(ns, argv, limit),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=limit + 10,
+            env=self.env(),
+        )
+
+    def start(self, ns: str, argv: list[str], limit: float = 60) -> Lines:
+        process = subprocess.Popen(
+            self.argv(ns, argv, limit),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=self.env(),
+            start_new_session=True,  # its own process group: ended as a whole
+        )
+        self.processes.append(process)
+        return Lines(process)
+
+    def stop(self, process: subprocess.Popen[str]) -> int:
+        """SIGTERM to a process started here (``timeout`` passes it on to the command, once);
+        its exit code. Its process group is killed if it does not end in 15 s."""
+        if process.poll() is None:
+            process.terminate()
+        try:
+            return process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            return process.wait(timeout=15)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                self.stop(process)
+        self.processes.clear()
+        for ns in (self.cam, self.host):  # what they left (only ever processes of ours)
+            result = subprocess.run(
+                ["ip", "netns", "pids", ns], check=False, capture_output=True, text=True, timeout=15
+            )
+            for pid in result.stdout.split():
+                with contextlib.suppress(ProcessLookupError, ValueError):
+                    os.kill(int(pid), signal.SIGKILL)
+
+
+def _delete_namespace(ns: str) -> None:
+    subprocess.run(["ip", "netns", "del", ns], check=False, capture_output=True, timeout=15)
+
+
+@pytest.fixture(scope="module")
+def netpair() -> Iterator[NetPair]:
+    if sys.platform != "linux" or os.geteuid() != 0:
+        _fail_or_skip("network namespaces need root on Linux")
+    for program in PROGRAMS:
+        require_program(program)
+    tag = f"pk{os.getpid() % 100000}"
+    pair = NetPair(cam=f"{tag}cam", host=f"{tag}host", cam_if=f"{tag}c", host_if=f"{tag}h")
+    made: list[str] = []
+    try:
+        for ns in (pair.cam, pair.host):
+            NetPair.ip("netns", "add", ns)
+            made.append(ns)
+        # The veth ends are made inside the namespaces: the host namespace never has them.
+        NetPair.ip(
+            "link", "add", pair.cam_if, "netns", pair.cam, "type", "veth",
+            "peer", "name", pair.host_if, "netns", pair.host,
+        )  # fmt: skip
+        NetPair.ip("-n", pair.cam, "addr", "add", f"{CAM_IP}/24", "dev", pair.cam_if)
+        NetPair.ip("-n", pair.cam, "addr", "add", f"{CAM_IP2}/24", "dev", pair.cam_if)
+        NetPair.ip("-n", pair.host, "addr", "add", f"{HOST_IP}/24", "dev", pair.host_if)
+        for ns, link in ((pair.cam, pair.cam_if), (pair.host, pair.host_if)):
+            NetPair.ip("-n", ns, "link", "set", "lo", "up")
+            NetPair.ip("-n", ns, "link", "set", link, "up")
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        for ns in made:
+            _delete_namespace(ns)
+        stderr = getattr(exc, "stderr", "") or ""
+        _fail_or_skip(f"cannot make network namespaces: {stderr.strip() or exc}")
+    try:
+        yield pair
+    finally:
+        pair.stop_all()
+        for ns in (pair.cam, pair.host):
+            _delete_namespace(ns)
+
+
+@pytest.fixture
+def net(netpair: NetPair) -> Iterator[NetPair]:
+    try:
+        yield netpair
+    finally:
+        netpair.stop_all()
+
+
+@pytest.fixture(scope="module")
+def card(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("card")
+    (folder / "DSC_0001.JPG").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 2000)
+    return folder
+
+
+@dataclass(frozen=True)
+class Persona:
+    name: str
+    port: int
+    vendor: str
+    via: str
+
+
+PERSONAS = {
+    "generic": Persona("generic", 15740, "ptpkit", "dns-sd"),
+    "nikon": Persona("nikon", 15741, "nikon", "dns-sd"),
+    "canon-eos": Persona("canon-eos", 15740, "canon", "ssdp"),
+    "sony": Persona("sony", 15750, "sony", "ssdp"),
+}
+
+
+def start_emulator(net: NetPair, card: Path, persona: Persona, guid: bytes) -> Lines:
+    argv = [
+        sys.executable, "-m", "ptpkit", "serve", str(card),
+        "--host", CAM_IP, "--port", str(persona.port),
+        "--name", f"Test {persona.name}", "--model", f"Model {persona.name}",
+        "--guid", guid.hex(), "--advertise", "--persona", persona.name,
+    ]  # fmt: skip
+    lines = net.start(net.cam, argv, limit=120)
+    lines.wait_for(r"  advertising: ", timeout=30)
+    return lines
+
+
+def discover_json(net: NetPair, timeout: float = 3.0) -> list[dict[str, object]]:
+    argv = [sys.executable, "-m", "ptpkit", "discover", "--json", "--timeout", str(timeout)]
+    result = net.run(net.host, argv, limit=timeout + 30)
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def info_without_host(net: NetPair) -> subprocess.CompletedProcess[str]:
+    return net.run(net.host, [sys.executable, "-m", "ptpkit", "info"], limit=60)
+
+
+# -- DNS-SD: avahi sees the emulator ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["generic", "nikon"])
+def test_avahi_browse_sees_the_emulator(net: NetPair, card: Path, persona: str):
+    spec = PERSONAS[persona]
+    guid = uuid.uuid4().bytes
+    emulator = start_emulator(net, card, spec, guid)
+    avahi = net.start(net.host, ["unshare", "-m", "sh", "-c", AVAHI_SCRIPT], limit=90)
+    avahi.wait_for(r"avahi: ready")
+    resolved = avahi.wait_for(rf"^=;{net.host_if};IPv4;.*;{re.escape(CAM_IP)};{spec.port};")
+    fields = resolved.split(";")
+    assert fields[3] == rf"Test\032{persona}"  # avahi escapes the space
+    assert fields[4] == "_ptp._tcp"
+    txt = dict(item.strip('"').split("=", 1) for item in fields[9].split('" "'))
+    assert txt["guid"] == str(uuid.UUID(bytes=guid))
+    assert txt["ver"] == "1" and re.fullmatch(r"[0-9A-F]{8}", txt["seq"])
+    if persona == "nikon":  # the keys of a Z 9 (dialects.md §7.2)
+        assert {k: txt[k] for k in ("vid", "pid", "apps", "grpn")} == {
+            "vid": "A",
+            "pid": "450",
+            "apps": "NCWC",
+            "grpn": "NX",
+        }
+        assert fields[6].endswith("-010-099-000-001.local")
+    else:
+        assert (txt["mfr"], txt["mdl"]) == ("ptpkit", "Model generic")
+    assert net.stop(emulator.process) == 0
+    avahi.wait_for(rf"^-;{net.host_if};IPv4;Test\\032{persona};_ptp\._tcp;", timeout=10)
+
+
+# -- SSDP: gssdp-discover sees the emulator ---------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["canon-eos", "sony"])
+def test_gssdp_discover_sees_the_emulator(net: NetPair, card: Path, persona: str):
+    gssdp = require_program("gssdp-discover")
+    spec = PERSONAS[persona]
+    target = CANON_ST if persona == "canon-eos" else SONY_ST
+    prefix = "00000000-0000-0000-0001-" if persona == "canon-eos" else "00000000-0001-0010-8000-"
+    guid = uuid.uuid4().bytes
+    emulator = start_emulator(net, card, spec, guid)
+    result = net.run(net.host, [gssdp, "-i", net.host_if, "-t", target, "-n", "4"], limit=20)
+    usn = f"uuid:{prefix}{guid[-6:].hex().upper()}::{target}"
+    assert "resource available" in result.stdout, result.stdout + result.stderr
+    assert f"USN:      {usn}" in result.stdout
+    location = re.search(r"Location: (http://\S+)", result.stdout)
+    assert location and location.group(1).startswith(f"http://{CAM_IP}:")
+    # and the byebye when it stops
+    watch = net.start(net.host, [gssdp, "-i", net.host_if, "-t", target, "-m", "all", "-n", "10"])
+    watch.wait_for(r"resource available")
+    watch.wait_for(re.escape(usn))
+    assert net.stop(emulator.process) == 0
+    watch.wait_for(r"resource unavailable", timeout=10)
+    assert watch.wait_for(r"USN:", timeout=5).endswith(usn)
+
+
+# -- ptpkit discover, and info without -H --------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", list(PERSONAS))
+def test_ptpkit_discover_and_info_find_each_family(net: NetPair, card: Path, persona: str):
+    spec = PERSONAS[persona]
+    guid = uuid.uuid4().bytes
+    start_emulator(net, card, spec, guid)
+    found = discover_json(net)
+    assert len(found) == 1, found
+    camera = found[0]
+    assert (camera["address"], camera["port"], camera["via"], camera["vendor"]) == (
+        CAM_IP,
+        spec.port,
+        spec.via,
+        spec.vendor,
+    )
+    assert camera["name"] == f"Test {persona}"
+    if spec.via == "dns-sd":
+        assert camera["guid"] == str(uuid.UUID(bytes=guid))
+    if persona != "nikon":  # a Z 9's TXT names no model
+        assert camera["model"] == f"Model {persona}"
+
+    info = info_without_host(net)
+    assert info.returncode == 0, info.stderr
+    assert f"ptpkit: using {CAM_IP}:{spec.port} " in info.stderr
+    assert f"Test {persona}" in info.stdout
+    assert f"Model {persona}" in info.stdout
+
+
+def test_info_without_host_and_no_camera(net: NetPair):
+    info = info_without_host(net)
+    assert info.returncode == 2
+    lines = info.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no camera found" in lines[0] and "-H" in lines[0]
+
+
+# -- a hand-written responder speaking real camera texts ---------------------------------------
+
+
+def as_response(notify: bytes) -> str:
+    """The M-SEARCH answer a camera sends with its NOTIFY's lines (by hand: start line,
+    EXT, NT → ST, no HOST or NTS)."""
+    lines = notify.decode().split("\r\n")
+    out = ["HTTP/1.1 200 OK", "EXT:"]
+    for line in lines[1:]:
+        name = line.partition(":")[0].strip().lower()
+        if name in ("host", "nts") or not line:
+            continue
+        out.append("ST:" + line.partition(":")[2] if name == "nt" else line)
+    return "\r\n".join(out) + "\r\n\r\n"
+
+
+def start_responder(net: NetPair, tmp_path: Path, name: str, config: dict[str, object]) -> None:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps({"lifetime": 60, **config}), encoding="utf-8")
+    responder = net.start(net.cam, [sys.executable, str(RESPONDER), str(path)], limit=70)
+    responder.wait_for(r"ready")
+
+
+def test_ptpkit_discover_finds_real_canon_and_sony_texts(net: NetPair, tmp_path: Path):
+    canon_alive = CANON_70D_ALIVE.replace(CANON_70D_IP.encode(), CAM_IP.encode())
+    router = (
+        "NOTIFY * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nNT: upnp:rootdevice\r\n"
+        "NTS: ssdp:alive\r\nUSN: uuid:router::upnp:rootdevice\r\n"
+        "LOCATION: http://10.99.0.1:1/x.xml\r\n\r\n"
+    )
+    noise = [
+        b"\x00\xff garbage".hex(),
+        b"DISCOVER X-T2 HTTP/1.1\r\nDSCADDR: 10.99.0.1\r\n\r\n".hex(),
+        b"NOTIFY * HTTP/1.1\r\nNT: x\r\n\r\n".hex(),
+        router.encode().hex(),
+    ]
+    start_responder(
+        net,
+        tmp_path,
+        "canon",
+        {
+            "ip": CAM_IP,
+            "notify": [canon_alive.decode()],
+            "responses": {CANON_ST: [as_response(canon_alive)]},
+            "noise": noise,
+            "http_port": 49152,
+            "http_path": "/upnp/CameraDevDesc.xml",
+            "description": CANON_70D_DESCRIPTION.decode(),
+        },
+    )
+    sony = [sony_notify(nt, ip=CAM_IP2) for nt in SONY_NTS]
+    start_responder(
+        net,
+        tmp_path,
+        "sony",
+        {
+            "ip": CAM_IP2,
+            "notify": [text.decode() for text in sony],
+            "responses": {
+                SONY_ST: [as_response(sony[3])],
+                "upnp:rootdevice": [as_response(sony[1])],
+            },
+            "http_port": 64321,
+            "http_path": "/DmsDesc.xml",
+            "description": SONY_DESCRIPTION.decode(),
+        },
+    )  # fmt: skip
+    found = sorted(discover_json(net), key=lambda c: str(c["address"]))
+    assert found == [
+        {
+            "name": "Canon EOS 70D",
+            "vendor": "canon",
+            "model": "Canon EOS 70D",
+            "address": CAM_IP,
+            "port": 15740,
+            "via": "ssdp",
+            "guid": None,
+        },
+        {
+            "name": "ILCE-7M3",
+            "vendor": "sony",
+            "model": "ILCE-7M3",
+            "address": CAM_IP2,
+            "port": 15740,
+            "via": "ssdp",
+            "guid": None,
+        },
+    ]
+    info = info_without_host(net)  # two cameras: say so, and how to choose
+    assert info.returncode == 2
+    lines = info.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "2 cameras found, choose one with -H" in lines[0]
+    assert f"{CAM_IP}:15740" in lines[0] and f"{CAM_IP2}:15740" in lines[0]
