@@ -149,7 +149,7 @@ def summary(
         if counts.get("cancelled"):
             extra = f", {counts['cancelled']} cancelled"
         if name == "resume":
-            extra += f", {resumed} resumed from .part"
+            extra += f", {resumed} downloaded again over a .part"
         lines.append(f"  {name:<10} {counts.get('ok', 0):>6}/{counts.get('tried', 0):<6}{extra}")
     lines.append(
         f"  connections {connections.get('made', 0)} made, {connections.get('failed', 0)} failed"
