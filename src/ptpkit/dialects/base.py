@@ -34,8 +34,7 @@ from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped
 from ptpkit.errors import PtpTimeoutError
 from ptpkit.proto.codes import CodeKind
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
-from ptpkit.proto.vendors.base import Vendor, vendor_code_name
-from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
+from ptpkit.proto.vendors.base import GENERIC_EXTENSION_IDS, Vendor, vendor_code_name
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import Camera

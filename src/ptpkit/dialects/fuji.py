@@ -35,7 +35,7 @@ from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import CameraStateError, DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import ALL, DataType, EventCode, OperationCode, ResponseCode
 from ptpkit.proto.datasets import DeviceInfo, PtpValue
-from ptpkit.proto.vendors.base import Vendor
+from ptpkit.proto.vendors.base import GENERIC_EXTENSION_IDS, Vendor
 from ptpkit.proto.vendors.fuji import (
     FUJI_PROPERTY_NAMES,
     VENDOR,
@@ -47,7 +47,6 @@ from ptpkit.proto.vendors.fuji import (
     format_fuji_value,
     parse_fuji_value,
 )
-from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 
 __all__ = ["FujiDialect"]
 
