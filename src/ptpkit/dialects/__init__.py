@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ptpkit.proto.vendors.base import GENERIC_EXTENSION_IDS
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 
 if TYPE_CHECKING:
     from ptpkit.dialects.base import Dialect
@@ -54,7 +53,6 @@ AUTO = "auto"
 _MTP_ID = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
 class DialectEntry:
     """Which cameras a dialect claims, without importing it (gphoto2's rules,
     dialects.md §1.2), and where its class is.
@@ -63,17 +61,42 @@ class DialectEntry:
     ``generic_ids`` (ids that name no maker) and its Manufacturer contains one of
     ``manufacturers`` (equals one, with ``exact``); and, when ``operations`` is not
     empty, its DeviceInfo lists at least one of them. ``extension_id`` None: every
-    camera (the generic dialect).
+    camera (the generic dialect). (A plain class: a dataclass costs a millisecond at
+    import, on every command's start.)
     """
 
-    name: str
-    #: ``"module:Class"``, imported when the dialect is chosen or named.
-    target: str
-    extension_id: int | None = None
-    manufacturers: tuple[str, ...] = ()
-    generic_ids: frozenset[int] = GENERIC_EXTENSION_IDS
-    exact: bool = False
-    operations: tuple[int, ...] = ()
+    __slots__ = (
+        "exact",
+        "extension_id",
+        "generic_ids",
+        "manufacturers",
+        "name",
+        "operations",
+        "target",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        target: str,
+        extension_id: int | None = None,
+        manufacturers: tuple[str, ...] = (),
+        *,
+        generic_ids: frozenset[int] = GENERIC_EXTENSION_IDS,
+        exact: bool = False,
+        operations: tuple[int, ...] = (),
+    ) -> None:
+        self.name = name
+        #: ``"module:Class"``, imported when the dialect is chosen or named.
+        self.target = target
+        self.extension_id = extension_id
+        self.manufacturers = manufacturers
+        self.generic_ids = generic_ids
+        self.exact = exact
+        self.operations = operations
+
+    def __repr__(self) -> str:
+        return f"DialectEntry({self.name!r}, {self.target!r})"
 
     def matches(self, info: DeviceInfo) -> bool:
         """Whether a camera with this DeviceInfo speaks this dialect."""

@@ -38,8 +38,8 @@ from ptpkit.dialects.canon_cache import EosCache, MemoryCapture
 from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import ResponseCode
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue
-from ptpkit.proto.vendors.base import GENERIC_EXTENSION_IDS
 from ptpkit.proto.vendors.canon import (
     EOS_PROPERTY_NAMES,
     IMAGE_FORMAT_PROPS,

@@ -13,11 +13,9 @@ from enum import IntEnum
 from typing import TypeAlias
 
 from ptpkit.proto.codes import CodeKind, code_name
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 
 __all__ = ["GENERIC_EXTENSION_IDS", "DataDecoder", "Vendor", "vendor_code_name"]
-
-#: VendorExtensionIDs that name no camera maker: Microsoft's (6), and MTP's 0xFFFFFFFF.
-GENERIC_EXTENSION_IDS = frozenset({0x00000006, 0xFFFFFFFF})
 
 #: Decodes the data phase of one vendor operation, typically a dataset class's
 #: ``decode``; malformed data raises :class:`~ptpkit.errors.DecodeError`.
