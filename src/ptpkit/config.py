@@ -17,7 +17,6 @@ import json
 import os
 import re
 import socket
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -129,6 +128,8 @@ def _write(data: dict[str, Any]) -> None:
     path = config_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when the file is written (a first run, `identity`)
+
         fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".json", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=2, sort_keys=True)

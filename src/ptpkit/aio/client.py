@@ -14,22 +14,21 @@ below it (no module imports one above it):
 
 What the client hands out (:class:`CameraObject`, :class:`CameraEvent`, ...) is in
 :mod:`~ptpkit.aio.models`, the event stream in :mod:`~ptpkit.aio.events`. This module
-adds what a session does when it opens and closes, and :func:`connect`; every public name
-of the client is importable from here.
+(with :mod:`~ptpkit.aio.camera`, the session's opening and closing, and
+:mod:`~ptpkit.aio.fuji_camera`, Fujifilm's transport, imported only when used) adds
+:func:`connect`; every public name of the client is importable from here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Generator
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ptpkit.aio.capture import Capture
+from ptpkit.aio.camera import Camera
 from ptpkit.aio.connection import DEFAULT_PORT
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.fuji_transport import FujiTransport
 from ptpkit.aio.models import (
     CameraEvent,
     CameraObject,
@@ -42,22 +41,14 @@ from ptpkit.aio.models import (
     object_matcher,
     property_code,
 )
-from ptpkit.aio.properties import Properties
-from ptpkit.aio.sessions import fuji_session
-from ptpkit.aio.transfer import Transfers
-from ptpkit.dialects import AUTO, Dialect, choose_dialect, dialect_class
-from ptpkit.dialects.generic import GenericDialect
-from ptpkit.errors import (
-    ConnectionLost,
-    InitFailError,
-    NotFoundError,
-    PtpError,
-    PtpResponseError,
-    PtpTimeoutError,
-    TransferError,
-)
-from ptpkit.proto.vendors.fuji import COMMAND_PORT as FUJI_PORT
-from ptpkit.proto.vendors.fuji import INIT_FAIL_WRONG_VERSION
+from ptpkit.dialects import AUTO, dialect_class
+from ptpkit.errors import ConnectionLost, InitFailError, NotFoundError, TransferError
+from ptpkit.proto.vendors.fuji_ids import COMMAND_PORT as FUJI_PORT
+from ptpkit.proto.vendors.fuji_ids import INIT_FAIL_WRONG_VERSION
+
+if TYPE_CHECKING:
+    from ptpkit.aio.fuji_camera import FujiCamera
+    from ptpkit.dialects.base import Dialect
 
 __all__ = [
     "DEFAULT_PORT",
@@ -82,218 +73,18 @@ __all__ = [
 
 _log = logging.getLogger("ptpkit.client")
 
-#: How long a dialect's start (after OpenSession) and stop (before CloseSession) may take.
-_DIALECT_TIMEOUT = 10.0
-#: A failing poll is retried after the poll interval times this, doubling, at most 50.
-_POLL_BACKOFF_MAX = 50
+
+def __getattr__(name: str) -> Any:
+    """:class:`~ptpkit.aio.fuji_camera.FujiCamera`, imported on first use."""
+    if name == "FujiCamera":
+        return _fuji_camera()
+    raise AttributeError(f"module 'ptpkit.aio.client' has no attribute {name!r}")
 
 
-# -- the camera -------------------------------------------------------------------------
-class Camera(Capture, Properties, Transfers):
-    """A connected PTP/IP camera. Get one from :func:`connect`.
+def _fuji_camera() -> type[FujiCamera]:
+    from ptpkit.aio.fuji_camera import FujiCamera
 
-    Every standard PTP operation has a typed method (``get_object_info`` returns an
-    :class:`ObjectInfo`, and so on); the helpers above them list, download, upload,
-    capture and handle device properties by name. A non-OK response raises
-    :class:`~ptpkit.errors.PtpResponseError`. What differs per camera family (what runs
-    after OpenSession, where events come from, capture, vendor properties) is the
-    camera's :attr:`dialect` (:mod:`ptpkit.dialects`).
-    """
-
-    def __init__(
-        self,
-        host: str,
-        port: int = DEFAULT_PORT,
-        *,
-        dialect: str | type[Dialect] = AUTO,
-        session_id: int | Literal["connection"] = 1,
-        retry_session_id: bool = True,
-        **options: Any,
-    ) -> None:
-        super().__init__(
-            host, port, session_id=1 if session_id == "connection" else session_id, **options
-        )
-        self._options = dict(options, dialect=dialect, retry_session_id=retry_session_id)
-        self._dialect_choice = dialect
-        self._session_choice = session_id
-        self._retry_session_id = retry_session_id
-        self._session_lost = False  # the camera dropped the link on our OpenSession
-        self.dialect = GenericDialect(self)
-        self._poller: asyncio.Task[None] | None = None
-        self._poll_wake = asyncio.Event()
-
-    # -- opening the session, then the dialect's start ------------------------------------
-    async def _open(self) -> Camera:
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        self._backlog = self._subscribe()
-        try:
-            await self._handshake(loop)
-            if self._want_session:
-                await self._open_session()
-            self.device_info = await self.get_device_info()
-            self.dialect = choose_dialect(self.device_info, self._dialect_choice)(self)
-            _log.debug("dialect: %s", self.dialect.name)
-            try:
-                await asyncio.wait_for(self.dialect.start(), _DIALECT_TIMEOUT)
-            except asyncio.TimeoutError:
-                raise PtpTimeoutError(
-                    f"the {self.dialect.name} dialect's start took over {_DIALECT_TIMEOUT:g} s"
-                ) from None
-        except BaseException:
-            self._shutdown(None)
-            await self._wait_closed()
-            raise
-        self._listeners_changed()  # someone may already listen
-        return self
-
-    async def _open_session(self) -> None:
-        """OpenSession with the chosen session id; when the camera refuses session id 1,
-        once more with the Init Command Ack's connection number (the Nikon habit)."""
-        number = self.connection_number
-        if self._session_choice == "connection":
-            await self.open_session(number or 1)
-            return
-        wanted = self._session_choice
-        retry = self._retry_session_id and number not in (None, 0, wanted)
-        try:
-            await self.open_session(wanted)
-        except PtpResponseError:
-            if not retry or number is None:
-                raise
-            _log.info("OpenSession(%d) refused: retrying with connection number %d", wanted, number)
-            await self.open_session(number)
-        except ConnectionLost:
-            self._session_lost = retry
-            raise
-
-    def _session_retry(self) -> Camera | None:
-        """A new camera that opens its session with the connection number, when this one
-        lost its link on OpenSession (a Nikon D5300 closes it when the session id is not
-        its connection number); None otherwise."""
-        if not self._session_lost:
-            return None
-        options = dict(self._options)
-        options["session_id"] = "connection"
-        return Camera(self.host, self.port, **options)
-
-    # -- events polled by the dialect -----------------------------------------------------
-    def _listeners_changed(self) -> None:
-        if not self._listening:
-            self._poll_wake.set()  # the poller ends at once instead of after its sleep
-            return
-        if (
-            self._poller is None
-            and self.dialect.polls_events
-            and self._loop is not None
-            and not self._closing
-            and not self._closed
-            and self._session.is_ready
-        ):
-            self._poller = self._loop.create_task(self._poll_loop())
-
-    async def _poll_loop(self) -> None:
-        """Poll the dialect's vendor GetEvent while anyone listens, feeding the same
-        streams as the event channel. Polls are ordinary transactions: the command lock
-        is free between them."""
-        dialect = self.dialect
-        failures = 0
-        try:
-            while self._listening and not self._closed and self._failure is None:
-                try:
-                    found = await dialect.poll_events()
-                    failures = 0
-                except PtpResponseError as exc:
-                    failures += 1
-                    found = []
-                    _log.debug("event poll failed: %s", exc)
-                except PtpError:
-                    return  # the link failed: the streams end with it
-                for event in found:
-                    self._on_camera_event(event)
-                pause = dialect.poll_interval * min(1 << failures, _POLL_BACKOFF_MAX)
-                self._poll_wake.clear()
-                if not self._listening:
-                    break
-                try:
-                    await asyncio.wait_for(self._poll_wake.wait(), pause)
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            self._poller = None
-
-    async def _stop_polling(self) -> None:
-        poller = self._poller
-        if poller is None:
-            return
-        self._poll_wake.set()
-        try:
-            await asyncio.wait_for(asyncio.shield(poller), self.cancel_timeout)
-        except (asyncio.TimeoutError, PtpError):
-            poller.cancel()
-
-    # -- closing ----------------------------------------------------------------------
-    async def close(self) -> None:
-        """End the dialect's work (its stop step), close the PTP session
-        (CloseSession) and both connections."""
-        if self._closed:
-            return
-        self._closed = True
-        await self._stop_polling()
-        if self._failure is None and self._session.is_ready and self._session.session_open:
-            try:
-                await asyncio.wait_for(self.dialect.stop(), _DIALECT_TIMEOUT)
-            except (PtpError, asyncio.TimeoutError) as exc:
-                _log.debug("the %s dialect's stop failed: %s", self.dialect.name, exc)
-            try:
-                await asyncio.wait_for(self.close_session(), self.cancel_timeout)
-            except (PtpError, asyncio.TimeoutError):
-                pass
-        self._shutdown(None)
-        await self._wait_closed()
-
-    async def __aenter__(self) -> Camera:
-        if self._loop is None:
-            await self._open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-class FujiCamera(FujiTransport, Camera):
-    """A Fujifilm camera, over its variant of PTP/IP (:mod:`~ptpkit.aio.fuji_transport`):
-    the connection pumps a Fujifilm session, and the init sequence follows OpenSession.
-
-    ``port`` is the command port (55740); ``event_port`` defaults to ``port + 1``
-    (gphoto2 keeps 55741 whatever the command port is). Other keyword arguments are
-    :class:`Camera`'s.
-    """
-
-    def __init__(
-        self,
-        host: str,
-        port: int = FUJI_PORT,
-        *,
-        event_port: int | None = None,
-        **options: Any,
-    ) -> None:
-        options.setdefault("session_factory", fuji_session)
-        super().__init__(
-            host, port, event_port=port + 1 if event_port is None else event_port, **options
-        )
-
-    async def _open_session(self) -> None:
-        await super()._open_session()
-        await self.start_fuji()
-
-    def _session_retry(self) -> Camera | None:
-        return None  # (the Nikon habit it serves is not a Fujifilm one)
+    return FujiCamera
 
 
 def camera_class(dialect: str | type[Dialect] = AUTO, port: int = DEFAULT_PORT) -> type[Camera]:
@@ -302,9 +93,9 @@ def camera_class(dialect: str | type[Dialect] = AUTO, port: int = DEFAULT_PORT) 
     :class:`Camera` otherwise."""
     if isinstance(dialect, str):
         if dialect.strip().lower() == AUTO:
-            return FujiCamera if port == FUJI_PORT else Camera
+            return _fuji_camera() if port == FUJI_PORT else Camera
         dialect = dialect_class(dialect)
-    return FujiCamera if dialect.transport == "fuji" else Camera
+    return _fuji_camera() if dialect.transport == "fuji" else Camera
 
 
 # -- connect --------------------------------------------------------------------------
@@ -328,7 +119,7 @@ class _Connection:
             # What a Fujifilm body answers a standard Init Command Request: its variant.
             _log.info("Init Fail 0x201D: a Fujifilm body; reconnecting with its variant")
             options = dict(camera._options, session_id=camera._session_choice)
-            self._camera = FujiCamera(camera.host, camera.port, **options)
+            self._camera = _fuji_camera()(camera.host, camera.port, **options)
             return await self._camera._open()
         except ConnectionLost:
             retry = camera._session_retry()

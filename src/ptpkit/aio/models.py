@@ -10,12 +10,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol, Union
+from typing import TYPE_CHECKING, Literal, Protocol, Union
 
 from ptpkit.errors import NotFoundError
 from ptpkit.proto.codes import DataType, DevicePropCode, MtpDevicePropCode, ObjectFormat, code_name
 from ptpkit.proto.datasets import ObjectInfo, PtpValue, StorageInfo
-from ptpkit.proto.vendors.base import Vendor, vendor_code_name
+
+if TYPE_CHECKING:
+    from ptpkit.proto.vendors.base import Vendor
 
 #: ``progress(done, total)``: bytes so far (resumed bytes included) and the total, if known.
 ProgressCallback = Callable[[int, "int | None"], object]
@@ -62,6 +64,8 @@ class CameraEvent:
 
     @property
     def name(self) -> str:
+        from ptpkit.proto.vendors.base import vendor_code_name  # loaded on first use
+
         return vendor_code_name(self.vendor, "event", self.code)
 
 

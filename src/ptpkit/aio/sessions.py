@@ -14,10 +14,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from ptpkit.proto.events import Channel, SessionEvent
-from ptpkit.proto.fuji_initiator import FujiInitiatorSession
 from ptpkit.proto.initiator import InitiatorSession
 from ptpkit.proto.state import TransactionState
-from ptpkit.proto.vendors.fuji import INIT_NAME_MAX_CHARS
 
 __all__ = ["ClientSession", "SessionFactory", "fuji_session", "ptpip_session"]
 
@@ -137,7 +135,11 @@ def fuji_session(
     strict_probes: bool,
 ) -> ClientSession:
     """Fujifilm's variant: the double init (as gphoto2 and Fujifilm's own app send it),
-    no probes (the variant has none: a quiet link is checked with a command)."""
+    no probes (the variant has none: a quiet link is checked with a command). Its
+    modules are imported here, when a Fujifilm connection is made."""
+    from ptpkit.proto.fuji_initiator import FujiInitiatorSession
+    from ptpkit.proto.vendors.fuji import INIT_NAME_MAX_CHARS
+
     return FujiInitiatorSession(
         guid,
         name[:INIT_NAME_MAX_CHARS],  # the fixed-size request holds no more

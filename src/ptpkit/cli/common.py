@@ -16,7 +16,6 @@ from ptpkit.aio.client import (
     DEFAULT_PORT,
     FUJI_PORT,
     Camera,
-    FujiCamera,
     camera_class,
     connect,
 )
@@ -181,7 +180,8 @@ def camera_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 port = found.port
         if port is None:
             try:
-                fuji = camera_class(dialect) is FujiCamera
+                # the other class is FujiCamera: Fujifilm's transport and port
+                fuji = camera_class(dialect) is not Camera
             except ValueError:  # an unknown dialect: connect says so
                 fuji = False
             port = FUJI_PORT if fuji else DEFAULT_PORT

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, ClassVar, Literal
 from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped
 from ptpkit.errors import PtpTimeoutError
 from ptpkit.proto.codes import CodeKind
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
-from ptpkit.proto.vendors.base import Vendor, vendor_code_name
-from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import Camera
     from ptpkit.aio.events import EventStream
+    from ptpkit.proto.vendors.base import Vendor
 
 __all__ = ["CaptureTarget", "Dialect", "Transport", "capture_event", "capture_timed_out"]
 
@@ -212,4 +212,6 @@ class Dialect:
     # -- names ------------------------------------------------------------------------------
     def code_name(self, kind: CodeKind, code: int) -> str:
         """A code's name in this dialect (the vendor's names first, then the standard)."""
+        from ptpkit.proto.vendors.base import vendor_code_name
+
         return vendor_code_name(self.vendor, kind, code)

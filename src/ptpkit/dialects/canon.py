@@ -38,6 +38,7 @@ from ptpkit.dialects.canon_cache import EosCache, MemoryCapture
 from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import PtpResponseError
 from ptpkit.proto.codes import ResponseCode
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue
 from ptpkit.proto.vendors.canon import (
     EOS_PROPERTY_NAMES,
@@ -61,7 +62,6 @@ from ptpkit.proto.vendors.canon import (
     format_eos_value,
     parse_eos_value,
 )
-from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 
 if TYPE_CHECKING:
     from ptpkit.aio.client import Camera

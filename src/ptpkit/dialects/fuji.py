@@ -34,6 +34,7 @@ from ptpkit.dialects.base import Transport, capture_timed_out
 from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import CameraStateError, DecodeError, PtpResponseError, PtpTimeoutError
 from ptpkit.proto.codes import ALL, DataType, EventCode, OperationCode, ResponseCode
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, PtpValue
 from ptpkit.proto.vendors.base import Vendor
 from ptpkit.proto.vendors.fuji import (
@@ -47,7 +48,6 @@ from ptpkit.proto.vendors.fuji import (
     format_fuji_value,
     parse_fuji_value,
 )
-from ptpkit.proto.vendors.registry import GENERIC_EXTENSION_IDS
 
 __all__ = ["FujiDialect"]
 

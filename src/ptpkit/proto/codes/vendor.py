@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-__all__ = ["VendorOperationCode"]
+__all__ = ["GENERIC_EXTENSION_IDS", "VendorOperationCode"]
+
+#: VendorExtensionIDs that name no camera maker: Microsoft's (6), and MTP's 0xFFFFFFFF;
+#: with them the Manufacturer string tells the vendor (dialects.md §1.2).
+GENERIC_EXTENSION_IDS = frozenset({0x00000006, 0xFFFFFFFF})
 
 
 class VendorOperationCode(IntEnum):

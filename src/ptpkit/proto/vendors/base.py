@@ -13,8 +13,9 @@ from enum import IntEnum
 from typing import TypeAlias
 
 from ptpkit.proto.codes import CodeKind, code_name
+from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 
-__all__ = ["DataDecoder", "Vendor", "vendor_code_name"]
+__all__ = ["GENERIC_EXTENSION_IDS", "DataDecoder", "Vendor", "vendor_code_name"]
 
 #: Decodes the data phase of one vendor operation, typically a dataset class's
 #: ``decode``; malformed data raises :class:`~ptpkit.errors.DecodeError`.

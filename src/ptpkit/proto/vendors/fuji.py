@@ -44,6 +44,12 @@ from ptpkit.proto.vendors.fuji_codes import (
     FujiPacketKind,
     FujiPriorityMode,
 )
+from ptpkit.proto.vendors.fuji_ids import (
+    COMMAND_PORT,
+    EVENT_PORT,
+    INIT_FAIL_WRONG_VERSION,
+    LIVEVIEW_PORT,
+)
 from ptpkit.proto.vendors.fuji_props import (
     FILM_SIMULATIONS,
     FUJI_PROPERTY_NAMES,
@@ -90,18 +96,8 @@ __all__ = [
     "unpack_header",
 ]
 
-#: TCP ports (§5.1). The event port does not follow a custom command port; the live-view
-#: port is the event port + 1.
-COMMAND_PORT = 55740
-EVENT_PORT = 55741
-LIVEVIEW_PORT = 55742
-
 #: The value at offset 8 of the Init Command Request, where CIPA puts the GUID.
 INIT_MAGIC = 0x8F53E4F2
-#: The Init Fail reason a Fujifilm body gives a request without the magic number (a
-#: standard CIPA Init Command Request): PTP's InvalidParameter, which malc0mn/ptp-ip
-#: saw an X-T1 send for a wrong protocol version. A client can tell a Fujifilm body by it.
-INIT_FAIL_WRONG_VERSION = 0x201D
 #: The Init Command Request is always 82 bytes (the X-T4 closes the socket otherwise).
 INIT_REQUEST_SIZE = 82
 _INIT_GUID_AT = 12

@@ -10,15 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ptpkit.proto.vendors import canon, fuji, nikon, sony
-from ptpkit.proto.vendors.base import Vendor
+from ptpkit.proto.vendors.base import GENERIC_EXTENSION_IDS, Vendor
 
 __all__ = ["GENERIC_EXTENSION_IDS", "KNOWN_VENDORS", "find_vendor"]
 
 #: Every vendor module's ``VENDOR``, in the order they are tried.
 KNOWN_VENDORS: tuple[Vendor, ...] = (nikon.VENDOR, canon.VENDOR, sony.VENDOR, fuji.VENDOR)
-
-#: VendorExtensionIDs that name no camera maker: Microsoft's (6), and MTP's 0xFFFFFFFF.
-GENERIC_EXTENSION_IDS = frozenset({0x00000006, 0xFFFFFFFF})
 
 
 def find_vendor(
