@@ -177,6 +177,24 @@ def test_capture_to_the_card(emulator: EmulatorThread, card: Path, tmp_path: Pat
     valid_jpeg(got)
 
 
+def test_capture_target_is_heard(emulator: EmulatorThread, card: Path, tmp_path: Path) -> None:
+    """CaptureDestination is the camera's memory, yet `capture` without --download keeps
+    the picture (on the card, as --target says by default), and `--target` is obeyed."""
+    assert "Internal RAM" in invoke("config", "capturetarget", *address(emulator)).output
+    result = invoke("capture", *address(emulator))
+    assert result.exit_code == 0, result.output
+    assert "captured /store_00010001/DCIM/100CANON/IMG_0003.JPG" in result.output
+    assert (card / "DCIM/100CANON/IMG_0003.JPG").is_file()
+    shown = invoke("config", "capturetarget", *address(emulator)).output
+    assert shown.startswith("CaptureDestination = Memory card"), shown
+    result = invoke(
+        "capture", "--target", "memory", "--download", str(tmp_path), *address(emulator)
+    )
+    assert result.exit_code == 0, result.output
+    assert "captured /IMG_" in result.output
+    assert not (card / "DCIM/100CANON/IMG_0004.JPG").exists()
+
+
 def test_config(emulator: EmulatorThread) -> None:
     where = address(emulator)
     shown = invoke("config", "iso", *where)

@@ -167,6 +167,34 @@ def test_properties_by_name_and_in_words(card: Path) -> None:
     run(main())
 
 
+def test_standard_names_reach_the_properties_the_body_offers(card: Path) -> None:
+    """gphoto2's names (``iso``, ``aperture``, ``shutterspeed``) and every name ``config``
+    lists work: where Fujifilm's table has a property of the same name the body does not
+    offer (ExposureIndex 0xD02A), the standard one it offers (0x500F) is meant."""
+
+    async def main() -> None:
+        async with (
+            persona(card) as server,
+            ptpkit.connect(server.host, server.port, dialect="fujifilm") as camera,
+        ):
+            assert camera.property_code("iso") == 0x500F
+            assert camera.property_code("ExposureIndex") == 0x500F
+            assert camera.property_code("aperture") == 0x5007
+            assert camera.property_code("shutterspeed") == 0x500D
+            assert camera.property_code("filmsimulation") == _P.FilmSimulation
+            await camera.set_property("iso", "800")
+            assert await camera.get_property("ExposureIndex") == 800
+            await camera.set_property("aperture", "f/8")
+            assert await camera.get_property("f-number") == 800
+            await camera.set_property("shutterspeed", "1/250")
+            assert await camera.get_property("shutterspeed") == 40
+            for desc in await camera.properties():
+                name = camera.dialect.code_name("property", desc.device_prop_code)
+                assert camera.property_code(name) == desc.device_prop_code, name
+
+    run(main())
+
+
 def test_a_body_with_no_pc_connection_says_so(card: Path) -> None:
     async def main() -> None:
         async with fuji_core(card, pc_connection=False) as server:

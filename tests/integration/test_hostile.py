@@ -275,3 +275,64 @@ def test_uploads_with_path_tricks_are_refused_and_leave_nothing(card: Path, tmp_
     run(main())
     after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     assert after == before
+
+
+async def _raw_packet(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    length, ptype = struct.unpack("<II", await asyncio.wait_for(reader.readexactly(8), 5.0))
+    return ptype, await asyncio.wait_for(reader.readexactly(length - 8), 5.0)
+
+
+def _raw(ptype: int, payload: bytes) -> bytes:
+    return struct.pack("<II", 8 + len(payload), ptype) + payload
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"),
+    [
+        ("generic", OperationCode.GetDeviceInfo),
+        ("generic", OperationCode.GetStorageIDs),
+        ("nikon", 0x90C7),  # Nikon GetEvent
+        ("canon-eos", 0x9116),  # EOS GetEvent
+        ("sony", 0x9209),  # GetAllDevicePropData
+    ],
+)
+def test_a_data_in_operation_sent_with_data_out_is_an_error_answer(
+    card: Path, persona: str, code: int
+) -> None:
+    """An initiator that sends data with an operation whose data goes the other way gets
+    a GeneralError response for that transaction (its data read and dropped), and the
+    session goes on: no internal error, no closed connection."""
+
+    async def main() -> None:
+        async with serve([card], persona=persona) as server:
+            reader, writer = await asyncio.open_connection(server.host, server.port)
+            name = "raw".encode("utf-16-le") + b"\0\0"
+            writer.write(_raw(1, bytes(16) + name + struct.pack("<I", 0x00010000)))
+            ptype, ack = await _raw_packet(reader)
+            assert ptype == 2
+            ev_reader, ev_writer = await asyncio.open_connection(server.host, server.port)
+            ev_writer.write(_raw(3, ack[:4]))
+            assert (await _raw_packet(ev_reader))[0] == 4
+
+            async def transaction(tid: int, op: int, *params: int, data: bytes | None = None):
+                body = struct.pack("<IHI", 1 if data is None else 2, op, tid)
+                out = _raw(6, body + b"".join(struct.pack("<I", p) for p in params))
+                if data is not None:
+                    out += _raw(9, struct.pack("<IQ", tid, len(data)))
+                    out += _raw(12, struct.pack("<I", tid) + data)
+                writer.write(out)
+                while True:
+                    ptype, payload = await _raw_packet(reader)
+                    if ptype == 7:
+                        return struct.unpack_from("<HI", payload)
+
+            try:
+                assert await transaction(0, OperationCode.OpenSession, 1) == (ResponseCode.OK, 0)
+                got = await transaction(1, code, data=b"\x01\x02\x03")
+                assert got == (ResponseCode.GeneralError, 1)
+                assert await transaction(2, OperationCode.GetDeviceInfo) == (ResponseCode.OK, 2)
+            finally:
+                for w in (writer, ev_writer):
+                    w.close()
+
+    run(main())

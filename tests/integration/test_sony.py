@@ -134,6 +134,33 @@ def test_events_are_named_by_sony(body: EmulatorThread) -> None:
     }
     assert [0xD218] in [r["params"] for r in records]
     assert all(r["params"] in ([0xD218], [0xD25A]) for r in records)
+    # named as a DevicePropChanged is: the property and its value now, in words
+    battery = next(r for r in records if r["params"] == [0xD218])
+    assert battery["property"] == "BatteryLevel"
+    assert isinstance(battery["value"], int) and battery["value_text"]
+
+
+def test_a_property_read_on_its_change_event_has_the_new_value() -> None:
+    """The dialect keeps the 0x9209 blob for a moment; a PropertyChanged from the body
+    makes the next read fetch it again, so the value read on the event is the new one."""
+
+    async def main() -> None:
+        async with (
+            serve([], persona="sony", rescan_interval=None) as server,
+            ptpkit.connect(server.host, server.port, probe_interval=None) as camera,
+        ):
+            body = server.camera
+            assert isinstance(body, SonyCamera)
+            stream = camera.events()
+            assert await camera.get_property(0xD218) != 42  # the blob is now cached
+            body.force(0xD218, 42)
+            while True:
+                event = await stream.get(5.0)
+                if getattr(event, "params", None) == (0xD218,):
+                    break
+            assert await camera.get_property(0xD218) == 42
+
+    run(main())
 
 
 def test_listing_a_body_in_remote_mode_explains(body: EmulatorThread) -> None:

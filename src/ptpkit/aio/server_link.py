@@ -239,6 +239,18 @@ class _Link(InitiatorLink, LinkOutput, Generic[S]):
                 self._task = self.loop.create_task(self._answer_later(request, result, 0.0))
                 return
         if request.data_out:
+            if isinstance(result, Reply) and result.data is not None:
+                # A data-in operation sent with a data-out phase: no data can go back in
+                # this transaction; read and drop the initiator's data, answer an error.
+                if isinstance(result.data, FileRegion):
+                    result.data.file.close()
+                log.info(
+                    "connection %d: 0x%04X came with a data-out phase, but its data "
+                    "phase goes to the initiator",
+                    self.connection_number,
+                    request.code,
+                )
+                result = Reply(ResponseCode.GeneralError)
             self._sink = result if not isinstance(result, Reply) else _DiscardSink(result)
             return
         if not isinstance(result, Reply):  # a data-out operation sent without data

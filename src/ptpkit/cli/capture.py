@@ -46,7 +46,8 @@ __all__ = ["capture"]
     "--target",
     type=click.Choice(["card", "memory"]),
     help="Where the camera keeps the picture, when it lets us choose (a Nikon's SDRAM is "
-    "'memory': freed once downloaded). Default: memory with --download, else card.",
+    "'memory': freed once downloaded). Default: card without --download; with it, memory, "
+    "or the camera's own setting where it has one (a Canon's capturetarget).",
 )
 @download_options()
 def capture(
@@ -70,8 +71,9 @@ def capture(
 
     async def body(camera: Camera) -> int:
         out = console()
-        chosen = target or ("card" if download_dir is None else "memory")
-        camera.dialect.capture_target = "memory" if chosen == "memory" else "card"
+        if target is not None or download_dir is None:  # nothing left in memory to lose
+            camera.dialect.capture_target = "memory" if target == "memory" else "card"
+        # else: the dialect's default (Nikon: memory) or the camera's setting (Canon)
         runner = Downloads(camera, options, out)
         total = Outcome()
         for shot in range(count):

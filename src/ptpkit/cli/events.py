@@ -60,20 +60,21 @@ class EventNamer:
         first = event.params[0] if event.params else None
         if first is None:
             return record
+        code = self.camera.dialect.standard_event(event.code)  # a vendor's ObjectAdded...
         try:
-            if event.code in _OBJECT_EVENTS:
+            if code in _OBJECT_EVENTS:
                 obj = await self.camera.object_at(first)
                 self.paths[first] = obj.path
                 record["path"] = obj.path
                 record["folder"] = obj.is_folder
-            elif event.code == EventCode.ObjectRemoved:
+            elif code == EventCode.ObjectRemoved:
                 record["path"] = self.paths.pop(first, None)
-            elif event.code == EventCode.DevicePropChanged:
+            elif code == EventCode.DevicePropChanged:
                 record["property"] = self.camera.dialect.code_name("property", first)
                 value = await self.camera.get_property(first)
                 record["value"] = list(value) if isinstance(value, tuple) else value
                 record["value_text"] = self.words(first, value)
-            elif event.code in _STORAGE_EVENTS:
+            elif code in _STORAGE_EVENTS:
                 record["storage"] = f"store_{first:08x}"
         except PtpError:  # gone again, or the camera will not say: the numbers remain
             pass

@@ -145,6 +145,11 @@ class Dialect:
         (a polling dialect may ignore the channel once its polls work)."""
         raise NotImplementedError
 
+    def standard_event(self, code: int) -> int:
+        """The standard event a vendor's event means, for naming what it is about (Sony's
+        PropertyChanged 0xC203 is a DevicePropChanged 0x4006), or ``code`` itself."""
+        return code
+
     # -- capture --------------------------------------------------------------------------
     async def capture(
         self, timeout: float, *, storage_id: int = 0, object_format: int = 0

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar, Union
 
 from ptpkit.aio.models import CameraEvent, CameraObject
-from ptpkit.dialects.base import capture_timed_out
+from ptpkit.dialects.base import CaptureTarget, capture_timed_out
 from ptpkit.dialects.canon_cache import EosCache, MemoryCapture
 from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import PtpResponseError
@@ -41,6 +41,8 @@ from ptpkit.proto.codes import ResponseCode
 from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, ObjectInfo, PtpValue
 from ptpkit.proto.vendors.canon import (
+    CAPTURE_DESTINATION_CARD,
+    CAPTURE_DESTINATION_HOST,
     EOS_PROPERTY_NAMES,
     IMAGE_FORMAT_PROPS,
     VENDOR,
@@ -125,6 +127,20 @@ class CanonEosDialect(GenericDialect):
         self._skipped = 0
         self._collectors: list[list[EosRecord]] = []
         self._refreshed: float | None = None
+        self._target: CaptureTarget | None = None
+
+    @property
+    def capture_target(self) -> CaptureTarget:
+        """Where captures go: the camera's CaptureDestination 0xD11C, which capture sets
+        first once this is assigned (as ``ptpkit capture --target`` does)."""
+        if self._target is not None:
+            return self._target
+        card = self.cache.values.get(_P.CaptureDestination) == CAPTURE_DESTINATION_CARD
+        return "card" if card else "memory"
+
+    @capture_target.setter
+    def capture_target(self, target: CaptureTarget) -> None:
+        self._target = target
 
     @classmethod
     def matches(cls, info: DeviceInfo) -> bool:
@@ -242,6 +258,7 @@ class CanonEosDialect(GenericDialect):
             await self._drain()
             if self.cache.status == 1:
                 raise PtpResponseError(ResponseCode.DeviceBusy, operation=Eos.RemoteRelease)
+            await self._choose_destination()
             seen.clear()
             if self._supports(Eos.RemoteReleaseOn) and self._supports(Eos.RemoteReleaseOff):
                 await self._press(seen, deadline)
@@ -261,6 +278,16 @@ class CanonEosDialect(GenericDialect):
                 if not found.is_folder:
                     objects.append(found)
         return objects
+
+    async def _choose_destination(self) -> None:
+        """Set CaptureDestination to the :attr:`capture_target` assigned, if any."""
+        if self._target is None or _P.CaptureDestination not in self.cache.values:
+            return
+        card = self._target == "card"
+        wanted = CAPTURE_DESTINATION_CARD if card else CAPTURE_DESTINATION_HOST
+        if self.cache.values.get(_P.CaptureDestination) != wanted:
+            await self.set(_P.CaptureDestination, wanted)
+            await self._drain()
 
     async def _press(self, seen: list[EosRecord], deadline: float) -> None:
         """Half press, wait for focus (unless focus is manual), full press, release."""

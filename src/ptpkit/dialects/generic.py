@@ -136,8 +136,18 @@ class GenericDialect(Dialect):
         return _standard_names()
 
     def property_code(self, prop: str | int) -> int:
+        """A name in the dialect's table, else a standard name or gphoto2 alias
+        (``iso``, ``shutterspeed``). Where the vendor's table and the standard disagree
+        (Fujifilm's ``ExposureIndex`` 0xD02A against the standard 0x500F), the one the
+        camera offers wins, so that every name ``config`` lists can be read back."""
         if isinstance(prop, str):
-            code = self.property_names().get(_norm(prop))
+            key = _norm(prop)
+            code = self.property_names().get(key)
+            standard = _standard_names().get(key)
+            if standard is not None and code != standard:
+                offered = self.property_codes()
+                if code is None or (code not in offered and standard in offered):
+                    code = standard
             if code is not None:
                 return code
         return standard_property_code(prop)

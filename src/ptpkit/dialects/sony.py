@@ -47,7 +47,7 @@ from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped, _norm, c
 from ptpkit.dialects.base import capture_timed_out
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.errors import NotFoundError, PtpResponseError, PtpTimeoutError
-from ptpkit.proto.codes import DataType, DevicePropCode, GetSet
+from ptpkit.proto.codes import DataType, DevicePropCode, EventCode, GetSet
 from ptpkit.proto.datasets import (
     DeviceInfo,
     DevicePropDesc,
@@ -333,6 +333,16 @@ class SonyDialect(GenericDialect):
                 return False
             await asyncio.sleep(self.blob_poll)
 
+    def accepts_channel_event(self, event: CameraEvent) -> bool:
+        """Every event; PropertyChanged also makes the next read fetch the blob again, so
+        that whoever reads the property on this event gets its new value."""
+        if event.code == SonyEventCode.PropertyChanged:
+            self._blob = None
+        return True
+
+    def standard_event(self, code: int) -> int:
+        return _STANDARD_EVENTS.get(code, code)
+
     def property_names(self) -> Mapping[str, int]:
         return {**super().property_names(), **SONY_PROPERTY_NAMES}
 
@@ -469,3 +479,13 @@ def _in_form(code: int, entry: SonyPropertyEntry, value: PtpValue) -> PtpValue:
 def _seconds(value: int) -> Fraction | None:
     numerator, denominator = value >> 16, value & 0xFFFF
     return Fraction(numerator, denominator) if denominator else None
+
+
+#: Sony's events by the standard ones they mean.
+_STANDARD_EVENTS: Mapping[int, int] = MappingProxyType(
+    {
+        SonyEventCode.ObjectAdded: EventCode.ObjectAdded,
+        SonyEventCode.ObjectRemoved: EventCode.ObjectRemoved,
+        SonyEventCode.PropertyChanged: EventCode.DevicePropChanged,
+    }
+)
