@@ -7,6 +7,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager
@@ -345,3 +349,38 @@ async def _bounded(coro: Coroutine[Any, Any, None]) -> None:
         await asyncio.wait_for(coro, 15)
     except asyncio.TimeoutError:
         pass
+
+
+def _serve_stderr(*args: str) -> str:
+    """``ptpkit serve ARGS`` on free ports until it has printed its banner; its stderr."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ptpkit", "serve", *args, "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:  # the banner ends with the gphoto2 command line
+            if "gphoto2 --" in line:
+                break
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    return err
+
+
+def test_serve_warns_that_gphoto2_deletes_unseen_files_of_a_writable_fuji_card(
+    tmp_path: Path,
+) -> None:
+    """gphoto2's Fuji capture takes every file it did not list in that run for a new
+    picture and deletes it (docs/protocol.md): serving a real folder writable says so."""
+    card = tmp_path / "card"
+    (card / "DCIM").mkdir(parents=True)
+    writable = _serve_stderr(str(card), "--persona", "fujifilm", "--writable")
+    assert "deletes it" in writable
+    read_only = _serve_stderr(str(card), "--persona", "fujifilm")
+    assert "deletes it" not in read_only

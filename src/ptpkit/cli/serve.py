@@ -424,6 +424,13 @@ async def _run(server: EmulatorServer, advertise_as: str | None = None) -> None:
             f'  gphoto2 --camera "Fuji X (WLAN)" --port ptpip:{server.host}:{ports[0]}:{ports[1]}'
             " --summary"
         )
+        if server.camera.writable and server.store.storage_ids():
+            click.echo(  # gphoto2's Fuji capture path, docs/protocol.md
+                "  warning: after a capture, gphoto2's Fuji path takes every file it has not "
+                "listed in that run for a new picture and, without --keep, deletes it: "
+                "serve a copy or an empty folder",
+                err=True,
+            )
     else:
         click.echo(f"  gphoto2 --port ptpip:{server.host}:{server.port}:{server.port} --summary")
     if advertiser is not None:
