@@ -76,6 +76,28 @@ def test_an_interrupted_download_resumes_from_its_own_part(card: Path, tmp_path:
     assert not part.exists() and not record.exists()
 
 
+@pytest.mark.parametrize("length", [237, 240, 250])
+def test_long_names_download_and_keep_both(tmp_path: Path, length: int):
+    """Names whose record's temporary file (.NAME.part.json.tmp) or whose NAME-2 variant
+    would pass 255 bytes: downloaded, then kept beside a different local file."""
+    card = tmp_path / "card"
+    name = "M" * length + ".JPG"
+    jpeg(card / name, (3, 3, 3))
+    camera_copy = (card / name).read_bytes()
+    out = tmp_path / "out"
+    with emulator_for([card]) as emu:
+        first = invoke("get", name, "-o", str(out), *address(emu))
+        assert first.exit_code == 0, first.output
+        assert tree(out) == {name: camera_copy}
+        (out / name).write_bytes(b"an edited picture")
+        again = invoke("get", name, "-o", str(out), *address(emu))
+    assert again.exit_code == 0, again.output
+    beside = [p for p in out.iterdir() if p.name != name]
+    assert [p.read_bytes() for p in beside] == [camera_copy]
+    assert beside[0].name.endswith("-2.JPG") and len(beside[0].name) <= MAX_NAME_BYTES
+    assert (out / name).read_bytes() == b"an edited picture"
+
+
 def test_an_immediate_failure_leaves_no_empty_part(card: Path, tmp_path: Path):
     out = tmp_path / "out"
     faults = Faults(fail={OperationCode.GetObject: ResponseCode.AccessDenied})
