@@ -35,6 +35,7 @@ __all__ = [
     "ObjectIdentity",
     "Placement",
     "is_same_file",
+    "make_dirs",
     "part_paths",
     "place",
     "read_identity",
@@ -92,6 +93,24 @@ def variant(path: Path, number: int) -> Path:
     while len(stem) > 1 and len(os.fsencode(stem + tail)) > MAX_NAME_BYTES:
         stem = stem[:-1]
     return path.with_name(stem + tail)
+
+
+def make_dirs(path: Path) -> None:
+    """``path.mkdir(parents=True, exist_ok=True)`` without recursion: a camera's folder
+    chain may be deeper than Python's recursion limit (pathlib's mkdir recurses once per
+    missing parent)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
 
 
 def is_same_file(path: Path, size: int | None, modified: datetime | None) -> bool:

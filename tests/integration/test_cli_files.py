@@ -98,6 +98,28 @@ def test_long_names_download_and_keep_both(tmp_path: Path, length: int):
     assert (out / name).read_bytes() == b"an edited picture"
 
 
+def test_folders_deeper_than_the_recursion_limit_are_created(card: Path, tmp_path: Path):
+    """A camera's folder chain (or a destination) deeper than Python's recursion limit:
+    the folders are made one by one, not by pathlib's recursive mkdir (RecursionError)."""
+    deep = tmp_path.joinpath(*["d"] * 1200)
+    with emulator_for([card]) as emu:
+        got = invoke("get", "IMG_0001.JPG", "-o", str(deep / "get"), *address(emu))
+        synced = invoke("sync", str(deep / "sync"), *address(emu))
+
+        async def library() -> None:
+            async with ptpkit.connect(emu.host, emu.port) as camera:
+                [obj] = [o async for o in camera.walk() if o.name == "IMG_0002.JPG"]
+                await camera.download(obj, f"{deep}/lib/")
+
+        asyncio.run(asyncio.wait_for(library(), 60))
+    assert got.exit_code == 0, got.output
+    assert synced.exit_code == 0, synced.output
+    camera_copy = (card / "DCIM/100TEST/IMG_0001.JPG").read_bytes()
+    assert (deep / "get/IMG_0001.JPG").read_bytes() == camera_copy
+    assert (deep / "sync/DCIM/100TEST/IMG_0001.JPG").read_bytes() == camera_copy
+    assert (deep / "lib/IMG_0002.JPG").is_file()
+
+
 def test_an_immediate_failure_leaves_no_empty_part(card: Path, tmp_path: Path):
     out = tmp_path / "out"
     faults = Faults(fail={OperationCode.GetObject: ResponseCode.AccessDenied})

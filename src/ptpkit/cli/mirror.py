@@ -18,7 +18,7 @@ from ptpkit.cli.reconnect import run_reconnecting
 from ptpkit.cli.render import human_size
 from ptpkit.cli.transfers import DownloadOptions, Downloads, Outcome, local_path_for
 from ptpkit.errors import PtpError, TransportError
-from ptpkit.localfiles import place
+from ptpkit.localfiles import make_dirs, place
 from ptpkit.proto.codes import EventCode
 
 __all__ = ["STATE_FILE", "sync"]
@@ -192,7 +192,7 @@ def sync(
     async def body(camera: Camera, reconnected: bool) -> int:
         nonlocal number
         stream = camera.events() if watch else None  # subscribe before listing
-        directory.mkdir(parents=True, exist_ok=True)
+        make_dirs(directory)
         mirror = _Mirror(camera, directory, options, only_new)
         mirror.number = number
         await mirror.refresh_storages()
