@@ -35,6 +35,7 @@ __all__ = [
     "ObjectIdentity",
     "Placement",
     "is_same_file",
+    "make_dirs",
     "part_paths",
     "place",
     "read_identity",
@@ -48,6 +49,9 @@ MAX_NAME_BYTES = 255
 
 #: Modification times within this many seconds are the same (FAT keeps 2 s steps).
 _MTIME_SLACK = 2.0
+
+#: The suffix of an identity record while it is written.
+_RECORD_TEMP = ".tmp"
 
 #: How many ``NAME-N`` variants are looked at before giving up.
 _MAX_VARIANTS = 10_000
@@ -81,10 +85,32 @@ class Placement:
 
 
 def variant(path: Path, number: int) -> Path:
-    """``IMG_0001.JPG`` → ``IMG_0001-2.JPG`` (number 1 is the path itself)."""
+    """``IMG_0001.JPG`` → ``IMG_0001-2.JPG`` (number 1 is the path itself); the stem is
+    shortened when the name would not fit :data:`MAX_NAME_BYTES` any more."""
     if number <= 1:
         return path
-    return path.with_name(f"{path.stem}-{number}{path.suffix}")
+    stem, tail = path.stem, f"-{number}{path.suffix}"
+    while len(stem) > 1 and len(os.fsencode(stem + tail)) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return path.with_name(stem + tail)
+
+
+def make_dirs(path: Path) -> None:
+    """``path.mkdir(parents=True, exist_ok=True)`` without recursion: a camera's folder
+    chain may be deeper than Python's recursion limit (pathlib's mkdir recurses once per
+    missing parent)."""
+    missing = []
+    while not path.is_dir():
+        missing.append(path)
+        if path.parent == path:
+            break
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
 
 
 def is_same_file(path: Path, size: int | None, modified: datetime | None) -> bool:
@@ -176,7 +202,8 @@ def part_paths(dest: Path) -> tuple[Path, Path]:
     names that fit :data:`MAX_NAME_BYTES` whatever the length of ``dest``'s name."""
     part = dest.with_name(dest.name + ".part")
     record = dest.with_name("." + dest.name + ".part.json")
-    if len(os.fsencode(record.name)) <= MAX_NAME_BYTES:
+    # write_identity writes the record as RECORD.tmp first: that name must fit too
+    if len(os.fsencode(record.name + _RECORD_TEMP)) <= MAX_NAME_BYTES:
         return part, record
     import hashlib  # here: only long names need it, and it loads OpenSSL
 
@@ -186,7 +213,7 @@ def part_paths(dest: Path) -> tuple[Path, Path]:
 
 def write_identity(record: Path, identity: ObjectIdentity) -> None:
     """Write the identity record (small: one write, then a rename into place)."""
-    temp = record.with_name(record.name + ".tmp")
+    temp = record.with_name(record.name + _RECORD_TEMP)
     temp.write_text(identity.as_json(), encoding="utf-8")
     temp.replace(record)
 

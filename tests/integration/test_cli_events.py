@@ -10,6 +10,7 @@ from clitools import Process, address, emulator_for, make_card, wait_for
 
 import ptpkit.sync
 from ptpkit.cli.base import EXIT_INTERRUPTED
+from ptpkit.emulator import Faults
 from ptpkit.proto.codes import DevicePropCode, EventCode
 
 
@@ -79,3 +80,23 @@ def test_sync_watch_ends_quietly_on_ctrl_c(tmp_path: Path):
             code = proc.interrupt()
     assert code == EXIT_INTERRUPTED
     assert proc.err == []
+
+
+def test_sync_watch_fetches_from_a_camera_that_sends_no_events(tmp_path: Path):
+    """``--quirk no-events``: nothing announces the new picture, so ``sync --watch``
+    looks at the camera's handles when it has heard nothing for a while."""
+    photos = tmp_path / "photos"
+    faults = Faults(quirks={"no-events"})
+    with emulator_for([make_card(tmp_path / "card")], faults=faults) as emu:
+        proc = Process("sync", str(photos), "--watch", *address(emu))
+        try:
+            proc.wait_for_line("Watching for new pictures")
+            with ptpkit.sync.connect(emu.host, emu.port) as other:
+                [shot] = other.capture()
+            proc.wait_for_line(rf"{shot.name}\s", timeout=30)
+        finally:
+            code = proc.interrupt()
+    assert code == EXIT_INTERRUPTED, (proc.out, proc.err)
+    got = list(photos.rglob(shot.name))
+    assert len(got) == 1 and got[0].stat().st_size == shot.size
+    assert sum(shot.name in line for line in proc.out) == 1  # downloaded once

@@ -6,8 +6,10 @@ fit, no empty .part after an immediate failure, camera text in errors shortened.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,65 @@ def test_an_interrupted_download_resumes_from_its_own_part(card: Path, tmp_path:
     assert "(resumed at " in again.stdout
     assert (out / "CLIP.MOV").read_bytes() == (card / CLIP).read_bytes()
     assert not part.exists() and not record.exists()
+
+
+@pytest.mark.parametrize("length", [237, 240, 250])
+def test_long_names_download_and_keep_both(tmp_path: Path, length: int):
+    """Names whose record's temporary file (.NAME.part.json.tmp) or whose NAME-2 variant
+    would pass 255 bytes: downloaded, then kept beside a different local file."""
+    card = tmp_path / "card"
+    name = "M" * length + ".JPG"
+    jpeg(card / name, (3, 3, 3))
+    camera_copy = (card / name).read_bytes()
+    out = tmp_path / "out"
+    with emulator_for([card]) as emu:
+        first = invoke("get", name, "-o", str(out), *address(emu))
+        assert first.exit_code == 0, first.output
+        assert tree(out) == {name: camera_copy}
+        (out / name).write_bytes(b"an edited picture")
+        again = invoke("get", name, "-o", str(out), *address(emu))
+    assert again.exit_code == 0, again.output
+    beside = [p for p in out.iterdir() if p.name != name]
+    assert [p.read_bytes() for p in beside] == [camera_copy]
+    assert beside[0].name.endswith("-2.JPG") and len(beside[0].name) <= MAX_NAME_BYTES
+    assert (out / name).read_bytes() == b"an edited picture"
+
+
+def test_folders_deeper_than_the_recursion_limit_are_created(card: Path, tmp_path: Path):
+    """A camera's folder chain (or a destination) deeper than Python's recursion limit:
+    the folders are made one by one, not by pathlib's recursive mkdir (RecursionError)."""
+    top = tmp_path / "deep"
+    deep = top.joinpath(*["d"] * 1200)
+    try:
+        with emulator_for([card]) as emu:
+            got = invoke("get", "IMG_0001.JPG", "-o", str(deep / "get"), *address(emu))
+            synced = invoke("sync", str(deep / "sync"), *address(emu))
+
+            async def library() -> None:
+                async with ptpkit.connect(emu.host, emu.port) as camera:
+                    [obj] = [o async for o in camera.walk() if o.name == "IMG_0002.JPG"]
+                    await camera.download(obj, f"{deep}/lib/")
+
+            asyncio.run(asyncio.wait_for(library(), 60))
+        assert got.exit_code == 0, got.output
+        assert synced.exit_code == 0, synced.output
+        camera_copy = (card / "DCIM/100TEST/IMG_0001.JPG").read_bytes()
+        assert (deep / "get/IMG_0001.JPG").read_bytes() == camera_copy
+        assert (deep / "sync/DCIM/100TEST/IMG_0001.JPG").read_bytes() == camera_copy
+        assert (deep / "lib/IMG_0002.JPG").is_file()
+    finally:  # pytest's own clean-up of old temporary folders recurses too: remove it here
+        _remove_chain(top, deep)
+
+
+def _remove_chain(top: Path, deep: Path) -> None:
+    """Remove ``deep`` (shutil.rmtree, shallow below it), then its parents up to ``top``."""
+    if deep.exists():
+        shutil.rmtree(deep)
+    folder = deep.parent
+    while folder != top.parent:
+        with contextlib.suppress(FileNotFoundError):
+            folder.rmdir()
+        folder = folder.parent
 
 
 def test_an_immediate_failure_leaves_no_empty_part(card: Path, tmp_path: Path):

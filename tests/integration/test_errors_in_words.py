@@ -27,7 +27,13 @@ from fakecam import FakeCamera, running_in_thread
 
 import ptpkit
 from ptpkit.cli.main import main as cli_main
-from ptpkit.errors import ConnectError, ConnectionLost, PtpError, PtpTimeoutError
+from ptpkit.errors import (
+    ConnectError,
+    ConnectionLost,
+    InitFailError,
+    PtpError,
+    PtpTimeoutError,
+)
 from ptpkit.proto.codes import OperationCode
 from ptpkit.proto.events import OperationRequested
 
@@ -157,6 +163,27 @@ def test_fujifilms_port_is_named() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_fujifilms_init_fail_is_named_on_any_port() -> None:
+    """Init Fail 0x201D, a Fujifilm body's answer to the standard Init Command Request,
+    names the Fujifilm dialect on any port (with the standard transport forced)."""
+    init_fail = bytes.fromhex("0c000000 05000000 1d200000")  # length 12, InitFail, 0x201D
+
+    def fuji_camera(conn: socket.socket) -> None:
+        conn.recv(1024)
+        conn.sendall(init_fail)
+        conn.recv(1024)
+
+    with peer(fuji_camera) as port:
+
+        async def main() -> None:
+            await ptpkit.connect("127.0.0.1", port, handshake_timeout=5, dialect="generic")
+
+        with pytest.raises(InitFailError, match="Init Fail reason 8221") as caught:
+            run(main())
+    assert caught.value.reason == 0x201D
+    assert 'dialect="fujifilm"' in str(caught.value)
 
 
 def test_fujifilm_framing_after_the_ack_is_named() -> None:

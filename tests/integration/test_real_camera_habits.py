@@ -399,17 +399,20 @@ def test_connection_lost_is_still_connection_lost(card: Path) -> None:
 
 # -- the CLI -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    ("quirks", "options", "via"),
+    ("quirks", "options", "via", "why"),
     [
-        ((), (), "probe"),
-        (("no-probe-answers",), (), "GetStorageIDs"),
-        ((), ("--keepalive", "command"), "GetStorageIDs"),
+        ((), (), "probe", ""),
+        (("no-probe-answers",), (), "GetStorageIDs", "the camera does not answer probes"),
+        ((), ("--keepalive", "command"), "GetStorageIDs", "--keepalive command"),
+        ((), ("--keepalive", "off"), "GetStorageIDs", "--keepalive off"),
     ],
-    ids=["answers-probes", "ignores-probes", "keepalive-command"],
+    ids=["answers-probes", "ignores-probes", "keepalive-command", "keepalive-off"],
 )
 def test_cli_ping_says_how_it_checked(
-    card: Path, quirks: tuple[str, ...], options: tuple[str, ...], via: str
+    card: Path, quirks: tuple[str, ...], options: tuple[str, ...], via: str, why: str
 ) -> None:
+    """It says why it used a command: the user's --keepalive, or a camera that ignores
+    probes (not the latter for a camera that answers them)."""
     faults = Faults(quirks=frozenset(quirks))
     with EmulatorThread([card], faults=faults, rescan_interval=None) as emu:
         result = CliRunner().invoke(
@@ -422,6 +425,4 @@ def test_cli_ping_says_how_it_checked(
     if via == "probe":
         assert lines[-1].startswith("2 probes answered"), lines
     else:
-        assert lines[-1].startswith(
-            "2 GetStorageIDs round trips (the camera does not answer probes)"
-        ), lines
+        assert lines[-1].startswith(f"2 GetStorageIDs round trips ({why})"), lines

@@ -40,6 +40,8 @@ _FUJI_HINT = (
     "this looks like a Fujifilm camera, which speaks its own PTP/IP dialect: "
     'connect with dialect="fujifilm" (ptpkit --dialect fujifilm)'
 )
+#: The Init Fail reason Fujifilm bodies give the standard Init Command Request.
+_FUJI_INIT_FAIL = 0x201D
 _INIT_REPLIES = (int(PacketType.InitCommandAck), int(PacketType.InitFail))
 _HEADER = struct.Struct("<II")
 _FUJI_HEADER = struct.Struct("<IHHI")  # length, kind, code, transaction id
@@ -105,6 +107,8 @@ def handshake_error(
             f"{where} acknowledged, then went on in Fujifilm's framing: {_FUJI_HINT}"
         )
     hint = f"; {_FUJI_HINT}" if fuji_port else ""
+    if isinstance(error, InitFailError) and error.reason == _FUJI_INIT_FAIL:
+        hint = f"; {_FUJI_HINT}"  # a Fujifilm body's answer to the standard handshake
     if isinstance(error, InitFailError):
         return _init_fail_with_hint(error, hint) if hint else error
     if isinstance(error, ConnectionLost):

@@ -30,6 +30,7 @@ from ptpkit.errors import TransferError, shorten
 from ptpkit.localfiles import (
     Existing,
     ObjectIdentity,
+    make_dirs,
     part_paths,
     place,
     resume_offset,
@@ -109,9 +110,9 @@ def destination_for(
     dest = Path(text)
     seps = ("/", os.sep) if os.altsep is None else ("/", os.sep, os.altsep)
     if directory or text.endswith(seps) or dest.is_dir():
-        dest.mkdir(parents=True, exist_ok=True)
+        make_dirs(dest)
         return dest / safe_file_name(obj.name)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(dest.parent)
     return dest
 
 
@@ -174,7 +175,7 @@ async def download_object(
                 progress(obj.size, obj.size)
             return placement.path
         dest = placement.path
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(dest.parent)
     part, record = part_paths(dest)
     identity = identity_of(camera, obj)
     size = obj.size

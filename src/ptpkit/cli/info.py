@@ -113,11 +113,15 @@ def ping(cam: CameraOptions, count: int, interval: float) -> None:
         start = time.perf_counter()
         await camera.get_device_info()
         op_ms = (time.perf_counter() - start) * 1000
-        answered = (
-            f"{count} probes answered"
-            if via == "probe"
-            else f"{count} {via} round trips (the camera does not answer probes)"
-        )
+        if via == "probe":
+            answered = f"{count} probes answered"
+        else:  # the user's choice, or a camera that ignored a probe
+            why = (
+                f"--keepalive {cam.keepalive}"
+                if cam.keepalive in ("command", "off")
+                else "the camera does not answer probes"
+            )
+            answered = f"{count} {via} round trips ({why})"
         out.print(
             f"{answered}: min/avg/max = {min(times):.2f}/"
             f"{sum(times) / len(times):.2f}/{max(times):.2f} ms; "

@@ -5,6 +5,7 @@ catches up with a full pass, which fetches nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -17,8 +18,8 @@ from ptpkit.cli.download import download_options, make_options
 from ptpkit.cli.reconnect import run_reconnecting
 from ptpkit.cli.render import human_size
 from ptpkit.cli.transfers import DownloadOptions, Downloads, Outcome, local_path_for
-from ptpkit.errors import PtpError, TransportError
-from ptpkit.localfiles import place
+from ptpkit.errors import PtpError, PtpResponseError, TransportError
+from ptpkit.localfiles import make_dirs, place
 from ptpkit.proto.codes import EventCode
 
 __all__ = ["STATE_FILE", "sync"]
@@ -68,6 +69,7 @@ class _Mirror:
         self.with_storage = False
         self.seen = _Seen(root, camera) if only_new else None
         self.number = 0  # files named so far, for --filename's %n across passes
+        self.known: set[int] = set()  # the handles seen by the last listing or poll
 
     async def refresh_storages(self) -> None:
         self.with_storage = len(await self.camera.storages()) > 1
@@ -114,12 +116,38 @@ class _Mirror:
         return outcome
 
     async def pass_once(self, headline: str) -> Outcome:
-        return await self.download(await self.camera.list_objects(), headline)
+        objects = await self.camera.list_objects()
+        self.known = {o.handle for o in objects}
+        return await self.download(objects, headline)
+
+    async def poll(self) -> None:
+        """For a camera that announces nothing: download the objects whose handles
+        appeared since the last look (one GetObjectHandles)."""
+        try:
+            handles = set(await self.camera.get_object_handles())
+        except PtpResponseError:
+            return  # it cannot list them all at once (no storage, say)
+        new = sorted(handles - self.known)
+        self.known = handles
+        objects = []
+        for handle in new:
+            try:
+                obj = await self.camera.object_at(handle)
+            except PtpResponseError:
+                continue  # already gone again
+            if not obj.is_folder:
+                objects.append(obj)
+        if objects:
+            _report(await self.download(objects, None))
 
 
 #: Events after which an object may need downloading: new, or changed (a file that was
 #: still being written when it was first announced).
 _NEW_DATA_EVENTS = frozenset({EventCode.ObjectAdded, EventCode.ObjectInfoChanged})
+
+#: Seconds without an event after which ``--watch`` compares the camera's handles with
+#: the last ones (cameras that send no events; a cheap check on those that do).
+_POLL_INTERVAL = 3.0
 
 
 async def _watch(mirror: _Mirror, stream: EventStream, *, announce: bool = True) -> None:
@@ -127,7 +155,14 @@ async def _watch(mirror: _Mirror, stream: EventStream, *, announce: bool = True)
     out = console()
     if announce:
         out.print("Watching for new pictures (Ctrl-C to stop)…", highlight=False)
-    async for event in stream:
+    while True:
+        try:  # a camera that sends no events is looked at every _POLL_INTERVAL s instead
+            event = await asyncio.wait_for(stream.__anext__(), _POLL_INTERVAL)
+        except asyncio.TimeoutError:
+            await mirror.poll()
+            continue
+        except StopAsyncIteration:
+            return
         if isinstance(event, EventsDropped):
             await mirror.pass_once("Catching up:")  # events were lost: compare everything
             continue
@@ -144,9 +179,13 @@ async def _watch(mirror: _Mirror, stream: EventStream, *, announce: bool = True)
             continue  # already gone again
         if obj.is_folder:
             continue
-        outcome = await mirror.download([obj], None)
-        for path, exc in outcome.failures:
-            error_console().print(f"{shorten(path)}: {exc}", markup=False, highlight=False)
+        mirror.known.add(obj.handle)
+        _report(await mirror.download([obj], None))
+
+
+def _report(outcome: Outcome) -> None:
+    for path, exc in outcome.failures:
+        error_console().print(f"{shorten(path)}: {exc}", markup=False, highlight=False)
 
 
 @click.command()
@@ -192,7 +231,7 @@ def sync(
     async def body(camera: Camera, reconnected: bool) -> int:
         nonlocal number
         stream = camera.events() if watch else None  # subscribe before listing
-        directory.mkdir(parents=True, exist_ok=True)
+        make_dirs(directory)
         mirror = _Mirror(camera, directory, options, only_new)
         mirror.number = number
         await mirror.refresh_storages()

@@ -19,7 +19,7 @@ from ptpkit.cli.naming import render, safe_relative
 from ptpkit.cli.progress import TransferProgress
 from ptpkit.cli.render import human_size, rate
 from ptpkit.errors import PtpError, TransportError
-from ptpkit.localfiles import Existing, is_same_file, place
+from ptpkit.localfiles import Existing, is_same_file, make_dirs, place
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -199,7 +199,7 @@ class Downloads:
         data = await self.camera.get_thumb(obj.handle)
         if not data:
             raise ValueError(f"{shorten(obj.name)} has no thumbnail")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(path.parent)
         temp = path.with_name(path.name + ".part")
         temp.write_bytes(data)
         temp.replace(path)
