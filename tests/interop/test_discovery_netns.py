@@ -41,6 +41,7 @@ from netns_harness import (
     CAM_IP,
     CAM_IP2,
     CANON_ST,
+    HOST_IP,
     PERSONAS,
     SONY_ST,
     NetPair,
@@ -267,3 +268,32 @@ def test_ptpkit_discover_finds_real_canon_and_sony_texts(net: NetPair, tmp_path:
     assert len(lines) == 1, lines
     assert "2 cameras found, choose one with -H" in lines[0]
     assert f"{CAM_IP}:15740" in lines[0] and f"{CAM_IP2}:15740" in lines[0]
+
+
+SEARCH_FROM_HOST = """
+import socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("{host}", 0))
+sock.settimeout(3)
+sock.sendto(
+    b"M-SEARCH * HTTP/1.1\\r\\nHOST: 239.255.255.250:1900\\r\\nMAN: \\"ssdp:discover\\"\\r\\n"
+    b"MX: 1\\r\\nST: urn:microsoft-com:service:MtpNullService:1\\r\\n\\r\\n",
+    ("239.255.255.250", 1900),
+)
+data, peer = sock.recvfrom(4096)
+print(peer[0])
+print(data.decode())
+"""
+
+
+def test_ssdp_answers_leave_from_the_advertised_address(net: NetPair, card: Path):
+    """An emulator advertising on the camera's second address answers M-SEARCH from that
+    address (its multicast socket is bound to 0.0.0.0; the answer would otherwise leave
+    from the interface's first address, and a browser would put the camera there)."""
+    start_emulator(net, card, PERSONAS["sony"], uuid.uuid4().bytes, host=CAM_IP2)
+    code = SEARCH_FROM_HOST.format(host=HOST_IP)
+    result = net.run(net.host, [sys.executable, "-c", code], limit=30)
+    assert result.returncode == 0, result.stderr
+    source, answer = result.stdout.split("\n", 1)
+    assert source == CAM_IP2
+    assert f"http://{CAM_IP2}:" in answer  # the LOCATION of its description

@@ -29,6 +29,7 @@ from ptpkit.discovery.net import (
     interfaces_for,
     is_wildcard,
     multicast_socket,
+    search_socket,
     set_sending_interface,
 )
 from ptpkit.discovery.records import PTP_SERVICE_TYPE, PTPIP_PORT, PTPIP_PORT_HEADER
@@ -237,6 +238,10 @@ class SsdpAdvertiser(Advertiser):
         self.extra = Headers(() if ad.port == PTPIP_PORT else ((PTPIP_PORT_HEADER, str(ad.port)),))
         self._ifaces: list[Interface] = []
         self._sock: socket.socket | None = None
+        # Unicast answers to M-SEARCH leave from the advertised address (the multicast
+        # socket is bound to 0.0.0.0: its answers would leave from the interface's first
+        # address, and a browser would take the camera to be there).
+        self._answer_socks: dict[str, socket.socket] = {}
         self._transport: asyncio.DatagramTransport | None = None
         self._http: asyncio.Server | None = None
         self._http_port = 0
@@ -339,7 +344,16 @@ class SsdpAdvertiser(Advertiser):
                 max_age=MAX_AGE,
                 extra=self.extra,
             )
-            self._send(response.encode(), peer, None)
+            self._send_answer(response.encode(), peer, iface)
+
+    def _send_answer(self, data: bytes, peer: tuple[str, int], iface: Interface) -> None:
+        sock = self._answer_socks.get(iface.address)
+        try:
+            if sock is None:
+                sock = self._answer_socks[iface.address] = search_socket(iface.address)
+            sock.sendto(data, peer)
+        except OSError as exc:
+            log.debug("SSDP answer to %s: %s", peer, exc)
 
     async def _serve_http(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -369,6 +383,9 @@ class SsdpAdvertiser(Advertiser):
         elif self._sock is not None:
             self._sock.close()
         self._sock = None
+        for sock in self._answer_socks.values():
+            sock.close()
+        self._answer_socks.clear()
         if self._http is not None:
             self._http.close()
             with contextlib.suppress(Exception):
