@@ -255,6 +255,24 @@ class Dialect:
             )
         return check_allowed(desc, parsed, vendor, name, show=self.value_words)
 
+    def similar_names(self, text: str, count: int = 3) -> list[str]:
+        """The property names closest to ``text`` (a mistyped name), of the properties the
+        camera has: as ``config`` lists them, and gphoto2's (``iso``)."""
+        import difflib
+
+        from ptpkit.aio.models import _norm
+
+        offered = set(self.property_codes())
+        spellings: dict[str, str] = {}
+        for code in offered:
+            name = self.code_name("property", code)
+            spellings.setdefault(_norm(name), name)
+        for key, code in self.property_names().items():
+            if code in offered:
+                spellings.setdefault(key, key)
+        close = difflib.get_close_matches(_norm(text), list(spellings), n=count, cutoff=0.6)
+        return list(dict.fromkeys(spellings[key] for key in close))
+
     # -- names ------------------------------------------------------------------------------
     def code_name(self, kind: CodeKind, code: int) -> str:
         """A code's name in this dialect (the vendor's names first, then the standard)."""
