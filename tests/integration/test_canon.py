@@ -214,9 +214,9 @@ def test_config(emulator: EmulatorThread) -> None:
         "ImageFormat = Large Fine JPEG"
     )
     refused = CliRunner().invoke(main, ["config", "iso", "123", *where])
-    assert refused.exit_code != 0 and "is not a value of iso (allowed: Auto, 100" in refused.output
+    assert refused.exit_code == 2 and "of ISOSpeed: allowed Auto, 100" in refused.output
     refused = CliRunner().invoke(main, ["config", "iso", "0x47", *where])
-    assert refused.exit_code != 0 and "0x47 is not allowed for iso" in refused.output
+    assert refused.exit_code != 0 and "'0x47' is not an allowed value of ISOSpeed" in refused.output
     read_only = CliRunner().invoke(main, ["config", "batterylevel", "1", *where])
     assert read_only.exit_code != 0
     listed = json.loads(invoke("config", "--json", *where).output)

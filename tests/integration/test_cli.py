@@ -352,7 +352,7 @@ def test_config_lists_gets_and_sets(emulator: EmulatorThread):
     all_json = json.loads(invoke("config", "--json", *address(emulator)).stdout)
     assert {p["name"] for p in all_json} >= {"BatteryLevel", "ImageSize", "FNumber"}
     bad = invoke("config", "nonsense", *address(emulator))
-    assert bad.exit_code == EXIT_CAMERA
+    assert bad.exit_code == EXIT_USAGE  # a mistyped name is a usage error
     assert one_line(bad.stderr).startswith("ptpkit: error: no device property")
     invalid = invoke("config", "fnumber", "12345", *address(emulator))
     assert invalid.exit_code == EXIT_USAGE  # refused before anything is sent

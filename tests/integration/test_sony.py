@@ -105,7 +105,7 @@ def test_config_lists_gets_and_sets_in_words(body: EmulatorThread) -> None:
     data = json.loads(invoke("config", "batterylevel", "--json", *address(body)).stdout)
     assert data["code"] == 0xD218 and not data["writable"]
     wrong = invoke("config", "iso", "123", *address(body))
-    assert wrong.exit_code != 0 and "not a value" in wrong.stderr
+    assert wrong.exit_code == 2 and "is not an allowed value of ISO: allowed AUTO" in wrong.stderr
 
 
 def test_events_are_named_by_sony(body: EmulatorThread) -> None:

@@ -13,7 +13,7 @@ from ptpkit.cli.base import shorten
 from ptpkit.cli.common import CameraOptions, camera_options, console, run_camera
 from ptpkit.cli.progress import TransferProgress
 from ptpkit.cli.select import resolve
-from ptpkit.errors import NotFoundError
+from ptpkit.errors import NotFoundError, NotSupportedError
 
 __all__ = ["mkdir", "put", "rm"]
 
@@ -121,10 +121,21 @@ def mkdir(cam: CameraOptions, paths: tuple[str, ...]) -> None:
                 folder: CameraObject = await camera.find(path)
                 verb = "exists:" if folder.is_folder else "exists, and is not a folder:"
             except NotFoundError:
-                folder, verb = await camera.mkdir(path), "created"
+                folder, verb = await _mkdir(camera, path), "created"
             if not folder.is_folder:
                 raise NotFoundError(f"{shorten(folder.path)} exists and is not a folder")
             out.print(f"{verb} {folder.path}", markup=False, highlight=False)
         return 0
 
     run_camera(cam, body)
+
+
+async def _mkdir(camera: Camera, path: str) -> CameraObject:
+    """Create the folder ``path``; a camera that takes no new objects (no SendObjectInfo,
+    which a folder is created with) is refused as one that cannot create folders."""
+    try:
+        return await camera.mkdir(path)
+    except NotSupportedError as exc:
+        if exc.what != "uploading" or exc.operation is None:
+            raise
+        raise NotSupportedError(exc.operation, "creating folders") from None

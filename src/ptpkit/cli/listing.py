@@ -30,6 +30,10 @@ def ls(cam: CameraOptions, paths: tuple[str, ...], long: bool, as_json: bool) ->
             objects = contents(targets, listing)
         else:
             objects = await camera.list_objects(folders=True)
+            if not objects and not await camera.storages():  # say why nothing is listed
+                hint = camera.dialect.no_storage_hint()
+                said = hint or "the camera offers no storage (no card in it?): nothing to list"
+                click.echo(f"ptpkit: {said}", err=True)
         # Plain text, written as it is: rich would wrap and measure every line of a long
         # card's listing (25 ms for 5,000 objects) for nothing.
         if as_json:

@@ -12,7 +12,7 @@ import click
 
 from ptpkit.aio.client import Camera
 from ptpkit.cli.common import CameraOptions, camera_options, console, run_camera
-from ptpkit.errors import BadValueError
+from ptpkit.errors import BadValueError, NotFoundError
 from ptpkit.proto.datasets import DevicePropDesc, PropEnum, PropRange, PtpValue
 from ptpkit.proto.propvalues import form_for, show_value
 
@@ -49,6 +49,17 @@ def _allowed(words: Callable[[int, PtpValue], str], desc: DevicePropDesc) -> lis
         step = form.step_size
         return [f"{low}..{high}" + (f" in steps of {step}" if step not in (0, 1) else "")]
     return []
+
+
+def _named_code(camera: Camera, name: str) -> int:
+    """The code of the property NAME; a name the camera does not know is a usage error
+    (exit 2), with the closest names it does know."""
+    try:
+        return camera.property_code(name)
+    except NotFoundError as exc:
+        close = camera.dialect.similar_names(name)
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see 'ptpkit config')"
+        raise click.UsageError(f"{exc}{hint}") from None
 
 
 def _raw_json(value: PtpValue) -> Any:
@@ -127,7 +138,7 @@ def config(cam: CameraOptions, name: str | None, value: str | None, as_json: boo
                 )
             out.print(table)
             return 0
-        code = camera.property_code(name)
+        code = _named_code(camera, name)
         label = named("property", code)
         desc = await camera.describe_property(code)
         if value is not None:

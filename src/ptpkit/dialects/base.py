@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped
-from ptpkit.errors import PtpTimeoutError
+from ptpkit.errors import BadValueError, PtpTimeoutError
 from ptpkit.proto.codes import CodeKind
 from ptpkit.proto.codes.vendor import GENERIC_EXTENSION_IDS
 from ptpkit.proto.datasets import DeviceInfo, DevicePropDesc, PtpValue
@@ -213,6 +214,64 @@ class Dialect:
         """Text as the vendor writes a value, back to the value; None when the dialect
         does not know this form (the caller then reads it as a number)."""
         raise NotImplementedError
+
+    # -- values in words, and the one refusal --------------------------------------------------
+    def value_words(self, code: int, value: PtpValue) -> str:
+        """A value as ``ptpkit config`` shows it: the dialect's words
+        (:meth:`format_value`), else the property tables' (its vendor's, the standard),
+        else the value as it is."""
+        shown = self.format_value(code, value)
+        if shown is not None:
+            return shown
+        from ptpkit.proto.propvalues import show_value
+
+        return show_value(code, value, None if self.vendor is None else self.vendor.name)
+
+    def refuse(
+        self, desc: DevicePropDesc, text: str, why: str = "is not an allowed value of"
+    ) -> BadValueError:
+        """The refusal of a value, the same for every dialect: ``'TEXT' WHY NAME: allowed
+        A, B, C``, the property named as ``config`` lists it and its allowed values in this
+        dialect's words (:meth:`value_words`)."""
+        from ptpkit.proto.propvalues import refuse
+
+        name = self.code_name("property", desc.device_prop_code)
+        return refuse(desc, text, why, name=name, show=self.value_words)
+
+    def read_value(self, desc: DevicePropDesc, text: str) -> PtpValue:
+        """What the user typed for the property ``desc`` describes, as the value to send,
+        checked against its allowed values before anything is sent: the dialect's own forms
+        (:meth:`parse_value`), else its words of an allowed value, the property tables'
+        words, the raw number, ``Choice: N``, ``now``; else :meth:`refuse`."""
+        from ptpkit.proto.propvalues import check_allowed, parse_value
+
+        code = desc.device_prop_code
+        vendor = None if self.vendor is None else self.vendor.name
+        name = self.code_name("property", code)
+        parsed = self.parse_value(code, text)
+        if parsed is None:
+            return parse_value(
+                desc, text, now=datetime.now(), vendor=vendor, name=name, show=self.value_words
+            )
+        return check_allowed(desc, parsed, vendor, name, show=self.value_words)
+
+    def similar_names(self, text: str, count: int = 3) -> list[str]:
+        """The property names closest to ``text`` (a mistyped name), of the properties the
+        camera has: as ``config`` lists them, and gphoto2's (``iso``)."""
+        import difflib
+
+        from ptpkit.aio.models import _norm
+
+        offered = set(self.property_codes())
+        spellings: dict[str, str] = {}
+        for code in offered:
+            name = self.code_name("property", code)
+            spellings.setdefault(_norm(name), name)
+        for key, code in self.property_names().items():
+            if code in offered:
+                spellings.setdefault(key, key)
+        close = difflib.get_close_matches(_norm(text), list(spellings), n=count, cutoff=0.6)
+        return list(dict.fromkeys(spellings[key] for key in close))
 
     # -- names ------------------------------------------------------------------------------
     def code_name(self, kind: CodeKind, code: int) -> str:

@@ -378,19 +378,14 @@ class CanonEosDialect(GenericDialect):
         if not self.cache.knows(code):  # gphoto2 too sets only what the camera reported
             raise PtpResponseError(ResponseCode.DevicePropNotSupported)
         allowed = self.cache.allowed.get(code, ())
-        words = ", ".join(format_eos_value(code, v) for v in allowed)
-        words = f" (allowed: {words})" if words else ""
         try:
             wanted = self._eos_value(code, value)
-        except ValueError:
-            raise ValueError(
-                f"{value!r} is not a value of {self.cache.label(code)}{words}"
-            ) from None
+        except ValueError:  # refused as every dialect refuses, before anything is sent
+            shown = value if isinstance(value, str) else str(value)
+            raise self.refuse(self.cache.describe(code), shown, "is not a value of") from None
         if allowed and wanted not in allowed:
-            raise ValueError(
-                f"{format_eos_value(code, wanted)} is not allowed for "
-                f"{self.cache.label(code)}{words}"
-            )
+            shown = format_eos_value(code, wanted)
+            raise self.refuse(self.cache.describe(code), shown)
         await self.set_eos_property(code, wanted)
         self.cache.values[code] = wanted
         await self._drain()  # the camera's report of the change (and what followed it)

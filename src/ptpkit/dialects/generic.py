@@ -12,7 +12,6 @@ and SetDevicePropValue, their values in words by :mod:`ptpkit.proto.propvalues`'
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from enum import IntEnum
 from types import MappingProxyType
 from typing import ClassVar
@@ -114,18 +113,8 @@ class GenericDialect(Dialect):
             data_type = await camera._prop_type(code, None)
             await camera.set_device_prop_value(code, value, data_type)
             return
-        from ptpkit.proto.propvalues import check_allowed
-        from ptpkit.proto.propvalues import parse_value as parse_words
-
         desc = await self.describe(code)
-        vendor = self.vendor_name
-        name = self.code_name("property", code)
-        parsed = self.parse_value(code, value)
-        if parsed is None:
-            parsed = parse_words(desc, value, now=datetime.now(), vendor=vendor, name=name)
-        else:
-            check_allowed(desc, parsed, vendor, name)
-        await camera.set_device_prop_value(code, parsed, desc.data_type)
+        await camera.set_device_prop_value(code, self.read_value(desc, value), desc.data_type)
 
     @property
     def vendor_name(self) -> str | None:

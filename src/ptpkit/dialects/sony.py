@@ -43,7 +43,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped, _norm, coerce_value
+from ptpkit.aio.models import CameraEvent, CameraObject, EventsDropped, _norm
 from ptpkit.dialects.base import capture_timed_out
 from ptpkit.dialects.generic import GenericDialect
 from ptpkit.errors import NotFoundError, PtpResponseError, PtpTimeoutError
@@ -281,10 +281,14 @@ class SonyDialect(GenericDialect):
         if entry is None:
             await super().set(code, value)
             return
+        desc = await self.describe(code)
         if isinstance(value, str):
             parsed = self.parse_value(code, value)
-            value = coerce_value(entry.data_type, value) if parsed is None else parsed
-        value = _in_form(code, entry, value)
+            value = self.read_value(desc, value) if parsed is None else parsed
+        held = _in_form(code, entry, value)
+        if held is None:  # refused before anything is sent, as every dialect refuses
+            raise self.refuse(desc, self.value_words(code, value))
+        value = held
         if code in _CONTROLS and isinstance(value, int):
             await self.press(code, value)
         elif code in _STEPPED and self._has(_Op.SetControlDeviceB) and entry.form is not None:
@@ -317,7 +321,7 @@ class SonyDialect(GenericDialect):
         if entry is None or entry.current_value != target:
             now = None if entry is None else entry.current_value
             raise ValueError(
-                f"the camera did not turn property 0x{code:04X} to "
+                f"the camera did not turn {self.code_name('property', code)} to "
                 f"{self.format_value(code, target) or target} (it reads "
                 f"{self.format_value(code, now) if now is not None else now})"
             )
@@ -458,9 +462,9 @@ def _steps(entry: SonyPropertyEntry, current: PtpValue, target: PtpValue) -> int
     return 0
 
 
-def _in_form(code: int, entry: SonyPropertyEntry, value: PtpValue) -> PtpValue:
+def _in_form(code: int, entry: SonyPropertyEntry, value: PtpValue) -> PtpValue | None:
     """``value`` as the property holds it: a shutter speed equal to one of the entry's
-    (30/1 is 300/10); ValueError when the form does not allow it."""
+    (30/1 is 300/10); None when the form does not allow it."""
     form = entry.form
     if not isinstance(form, PropEnum) or value in form.values:
         return value
@@ -469,11 +473,7 @@ def _in_form(code: int, entry: SonyPropertyEntry, value: PtpValue) -> PtpValue:
         for candidate in form.values:
             if isinstance(candidate, int) and _seconds(candidate) == wanted:
                 return candidate
-    shown = [sony.sony_value_name(code, v) or str(v) for v in form.values]
-    raise ValueError(
-        f"{sony.sony_value_name(code, value) or value!r} is not a value of property "
-        f"0x{code:04X} (allowed: {', '.join(shown)})"
-    )
+    return None
 
 
 def _seconds(value: int) -> Fraction | None:

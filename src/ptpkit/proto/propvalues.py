@@ -19,7 +19,7 @@ Pure tables and functions: no I/O and no clock (``now`` is passed in).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from ptpkit.errors import BadValueError
@@ -57,6 +57,7 @@ __all__ = [
     "describe_choices",
     "form_for",
     "parse_value",
+    "refuse",
     "register_forms",
     "show_value",
 ]
@@ -194,14 +195,22 @@ def show_value(code: int, value: PtpValue, vendor: str | None = None) -> str:
     return _raw_text(value) if shown is None else shown
 
 
-def allowed_in_words(desc: DevicePropDesc, vendor: str | None = None) -> list[str]:
-    """The allowed values in words: each of an enumeration, or one ``min..max`` text."""
+#: How a dialect shows a value of a property in words (``(code, value) -> text``).
+Shower = Callable[[int, PtpValue], str]
+
+
+def allowed_in_words(
+    desc: DevicePropDesc, vendor: str | None = None, show: Shower | None = None
+) -> list[str]:
+    """The allowed values in words: each of an enumeration, or one ``min..max`` text;
+    shown by ``show`` (a dialect's words) when given, else by the tables of ``vendor``."""
     code, form = desc.device_prop_code, desc.form
+    words: Shower = show or (lambda c, v: show_value(c, v, vendor))
     if isinstance(form, PropEnum):
-        return [show_value(code, v, vendor) for v in form.values]
+        return [words(code, v) for v in form.values]
     if isinstance(form, PropRange):
-        low = show_value(code, form.minimum_value, vendor)
-        high = show_value(code, form.maximum_value, vendor)
+        low = words(code, form.minimum_value)
+        high = words(code, form.maximum_value)
         step = form.step_size
         return [f"{low}..{high}" + (f" in steps of {step}" if step not in (0, 1) else "")]
     return []
@@ -271,15 +280,36 @@ def _snap(candidate: Candidate, desc: DevicePropDesc) -> int | None:
     return value
 
 
-def _refuse(
-    desc: DevicePropDesc, text: str, vendor: str | None, why: str, name: str | None = None
+def refuse(
+    desc: DevicePropDesc,
+    text: str,
+    why: str = "is not an allowed value of",
+    *,
+    vendor: str | None = None,
+    name: str | None = None,
+    show: Shower | None = None,
 ) -> BadValueError:
+    """The one refusal of a value: ``'TEXT' WHY NAME: allowed A, B, C``, the allowed values
+    in words (by ``show``, a dialect's words, else the tables of ``vendor``); ``name`` is
+    the property's name as ``config`` lists it (default: its standard name)."""
     name = name or code_name("property", desc.device_prop_code)
-    allowed = allowed_in_words(desc, vendor)
+    allowed = allowed_in_words(desc, vendor, show)
     message = f"{text!r} {why} {name}"
     if allowed:
         message += ": allowed " + ", ".join(allowed)
     return BadValueError(message, allowed)
+
+
+class _Refuser:
+    """:func:`refuse` with the property's words and name fixed, for the parsers below."""
+
+    def __init__(
+        self, desc: DevicePropDesc, vendor: str | None, name: str | None, show: Shower | None
+    ) -> None:
+        self.desc, self.vendor, self.name, self.show = desc, vendor, name, show
+
+    def __call__(self, text: str, why: str) -> BadValueError:
+        return refuse(self.desc, text, why, vendor=self.vendor, name=self.name, show=self.show)
 
 
 def parse_value(
@@ -289,21 +319,21 @@ def parse_value(
     now: datetime | None = None,
     vendor: str | None = None,
     name: str | None = None,
+    show: Shower | None = None,
 ) -> PtpValue:
     """The raw value ``text`` stands for, checked against ``desc`` (see the module
-    docstring); :class:`~ptpkit.errors.BadValueError` when there is none, naming the
-    property ``name`` (default: its standard name)."""
-    try:
-        return _parse(desc, text, now, vendor)
-    except BadValueError as exc:
-        if name is None:
-            raise
-        standard = code_name("property", desc.device_prop_code)
-        raise BadValueError(str(exc).replace(f" {standard}", f" {name}", 1), exc.allowed) from None
+    docstring); :class:`~ptpkit.errors.BadValueError` when there is none (:func:`refuse`:
+    the property named ``name``, its allowed values in words by ``show`` or ``vendor``'s
+    tables). ``show``'s words of an allowed value are read back too."""
+    return _parse(desc, text, now, _Refuser(desc, vendor, name, show))
 
 
 def check_allowed(
-    desc: DevicePropDesc, value: PtpValue, vendor: str | None = None, name: str | None = None
+    desc: DevicePropDesc,
+    value: PtpValue,
+    vendor: str | None = None,
+    name: str | None = None,
+    show: Shower | None = None,
 ) -> PtpValue:
     """``value`` if the property's form allows it (a value read some other way, e.g. by a
     dialect's own parser); :class:`~ptpkit.errors.BadValueError` otherwise."""
@@ -314,34 +344,37 @@ def check_allowed(
     elif isinstance(form, PropRange) and isinstance(value, int):
         allowed = _in_range(value, form)
     if not allowed:
-        raise _refuse(
-            desc,
-            show_value(desc.device_prop_code, value, vendor),
-            vendor,
-            "is not an allowed value of",
-            name,
-        )
+        code = desc.device_prop_code
+        text = show(code, value) if show is not None else show_value(code, value, vendor)
+        raise refuse(desc, text, vendor=vendor, name=name, show=show)
     return value
 
 
-def _parse(desc: DevicePropDesc, text: str, now: datetime | None, vendor: str | None) -> PtpValue:
+def _parse(
+    desc: DevicePropDesc,
+    text: str,
+    now: datetime | None,
+    refused: _Refuser,
+) -> PtpValue:
     code, form = desc.device_prop_code, desc.form
-    words = form_for(code, vendor)
+    words, show = form_for(code, refused.vendor), refused.show
     choice = _CHOICE.fullmatch(text.strip())
     if choice is not None and isinstance(form, PropEnum):
         index = int(choice.group(1))
         if index >= len(form.values):
-            raise _refuse(desc, text, vendor, f"is past the {len(form.values)} choices of")
+            raise refused(text, f"is past the {len(form.values)} choices of")
         return form.values[index]
     if desc.data_type is DataType.STR:
-        return _parse_text(desc, text, now, vendor, words)
+        return _parse_text(desc, text, now, words, refused)
     if desc.data_type.is_array:
-        return _parse_array(desc, text, vendor)
-    if isinstance(form, PropEnum) and words is not None:  # the words of an allowed value
+        return _parse_array(desc, text, refused)
+    if isinstance(form, PropEnum):  # the words of an allowed value
         key = norm(text)
         for value in form.values:
-            shown = words.show(value)
-            if shown is not None and norm(shown) == key:
+            shown = [None if words is None else words.show(value)]
+            if show is not None:
+                shown.append(show(code, value))
+            if any(s is not None and norm(s) == key for s in shown):
                 return value
     candidates: list[Candidate] = []
     if words is not None:
@@ -350,26 +383,26 @@ def _parse(desc: DevicePropDesc, text: str, now: datetime | None, vendor: str | 
     if raw is not None:
         candidates.append(raw)
     if not candidates:
-        raise _refuse(desc, text, vendor, "is not a value of")
+        raise refused(text, "is not a value of")
     for candidate in candidates:
         snapped = _snap(candidate, desc)
         if snapped is not None:
             return snapped
-    raise _refuse(desc, text, vendor, "is not an allowed value of")
+    raise refused(text, "is not an allowed value of")
 
 
 def _parse_text(
     desc: DevicePropDesc,
     text: str,
     now: datetime | None,
-    vendor: str | None,
     words: ValueForm | None,
+    refused: _Refuser,
 ) -> str:
     form = desc.form
     read = [] if words is None else [c for c in words.read(text, now) if isinstance(c, str)]
     strict = isinstance(words, (DateTimeForm, ImageSizeForm))
     if strict and not read and not isinstance(form, PropEnum):
-        raise _refuse(desc, text, vendor, "is not a value of")
+        raise refused(text, "is not a value of")
     candidates = [*read, text]
     if isinstance(form, PropEnum):
         allowed = [v for v in form.values if isinstance(v, str)]
@@ -377,19 +410,19 @@ def _parse_text(
             for value in allowed:
                 if value == candidate or norm(value) == norm(candidate):
                     return value
-        raise _refuse(desc, text, vendor, "is not an allowed value of")
+        raise refused(text, "is not an allowed value of")
     return candidates[0]
 
 
-def _parse_array(desc: DevicePropDesc, text: str, vendor: str | None) -> tuple[int, ...]:
+def _parse_array(desc: DevicePropDesc, text: str, refused: _Refuser) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[,\s]+", text.strip().strip("[]")) if p]
     values = [_raw_number(p) for p in parts]
     low, high = _bounds(desc.data_type)
     if any(v is None or not low <= v <= high for v in values):
-        raise _refuse(desc, text, vendor, "is not a value of")
+        raise refused(text, "is not a value of")
     result = tuple(v for v in values if v is not None)
     if isinstance(desc.form, PropEnum) and result not in desc.form.values:
-        raise _refuse(desc, text, vendor, "is not an allowed value of")
+        raise refused(text, "is not an allowed value of")
     return result
 
 
