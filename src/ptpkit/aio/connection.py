@@ -262,6 +262,7 @@ class Connection(_LowWaterMark):
             self._rcvlowat_check = None
         self._session.close()
         for protocol in self._channels.values():
+            protocol._wake_drain(None)  # a close waits for the camera to read what is queued
             if protocol.transport is not None:
                 protocol.transport.close()
 

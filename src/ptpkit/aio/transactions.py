@@ -15,6 +15,7 @@ import asyncio
 import errno
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
 from ptpkit.aio.connection import Connection
@@ -310,18 +311,51 @@ class Transactions(Connection):
             # (Fujifilm's variant: the phase is one packet, whose header went first; its
             # pieces have none, and b"" is written.)
             self._write_command(session.data_header(length, self._now()))
-            # A packet, once begun, must be finished: shield it from cancellation.
+            # A packet, once begun, must be finished: our task's cancellation waits for it.
             send = asyncio.ensure_future(source.send(protocol, sent, length))
             try:
-                await asyncio.shield(send)
+                await self._packet_sent(send, txn, protocol)
             except asyncio.CancelledError:
-                if not send.done():
-                    await asyncio.wait({send})
+                await self._packet_sent(send, txn, protocol)
                 raise
+            if self._failure is not None:
+                return  # the transaction's future has the failure
             sent += length
             if txn.progress is not None:
                 txn.progress(sent, total)
-            await protocol.drain()
+            await protocol.drain()  # (woken when the link fails: Connection._shutdown)
+
+    async def _packet_sent(
+        self, send: asyncio.Future[None], txn: _Transaction, protocol: _ChannelProtocol
+    ) -> None:
+        """Wait until ``send`` has handed one Data packet's payload to the socket, or the
+        link has failed (the session's no-progress deadline, a lost connection): then the
+        send is cancelled, and the failure is the transaction's (its future has it). After
+        an early answer from the camera (nothing tells then whether it still reads) the
+        rest of the packet is given ``cancel_timeout``. Our task's cancellation does not
+        end the wait: the caller waits again (a packet, once begun, must be finished)."""
+        lost = protocol.lost
+        answered = txn.future
+        deadline: float | None = None
+        while not send.done():
+            waits: set[asyncio.Future[Any]] = {send, lost}
+            if not answered.done():
+                waits.add(answered)
+            elif deadline is None:
+                deadline = self._now() + self.cancel_timeout
+            left = None if deadline is None else deadline - self._now()
+            if left is not None and left <= 0:
+                self._fail(PtpTimeoutError("the camera stopped reading the data we sent"))
+            if self._failure is not None or lost.done():
+                send.cancel()  # it may wait on a socket that is gone (asyncio's sendfile)
+                await asyncio.wait({send})
+                break
+            await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        if send.cancelled():
+            return
+        error = send.exception()
+        if error is not None and self._failure is None and not lost.done():
+            raise error
 
 
 def _hex_params(params: Sequence[int]) -> str:
