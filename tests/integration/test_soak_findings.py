@@ -8,15 +8,20 @@ before its fix.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from fakecam import FakeCamera
 
 import ptpkit
-from ptpkit.errors import ConnectionLost, PtpTimeoutError
-from ptpkit.proto.codes import OperationCode
+from ptpkit.aio.client import Camera
+from ptpkit.aio.models import Storage
+from ptpkit.emulator import serve
+from ptpkit.errors import ConnectionLost, PtpResponseError, PtpTimeoutError
+from ptpkit.proto.codes import OperationCode, ResponseCode
 from ptpkit.proto.datasets import ObjectInfo
 from ptpkit.proto.events import Channel, OperationRequested
 
@@ -88,3 +93,114 @@ def test_an_upload_ends_when_the_link_fails_during_its_sendfile(
                 assert not camera.is_connected
 
     run_or_hang(body(), 20, loop)
+
+
+# -- 2. a listing while another initiator deletes ---------------------------------------------
+def _card(root: Path, count: int = 6) -> Path:
+    folder = root / "card" / "DCIM" / "100TEST"
+    folder.mkdir(parents=True)
+    for number in range(count):
+        (folder / f"IMG_{number:04d}.JPG").write_bytes(bytes([number]) * 1000)
+    return root / "card"
+
+
+@asynccontextmanager
+async def _two_initiators(card: Path, **serve_kw: Any) -> AsyncIterator[tuple[Camera, Camera]]:
+    """Two initiators on one emulated camera: the one that lists, and one that deletes."""
+    async with serve([card], writable=True, rescan_interval=None, **serve_kw) as server:  # noqa: SIM117
+        async with ptpkit.connect(server.host, server.port, guid="11" * 16) as lister:
+            async with ptpkit.connect(server.host, server.port, guid="22" * 16) as deleter:
+                yield lister, deleter
+
+
+def _delete_during_listing(lister: Camera, deleter: Camera, names: set[str]) -> list[int]:
+    """Make ``deleter`` delete the objects called ``names`` right after the lister's
+    GetObjectHandles has listed them (between their handles and their ObjectInfo, as in
+    the soak); a folder of those names that the lister is about to open is deleted just
+    before its GetObjectHandles."""
+    real = lister.get_object_handles
+    deleted: list[int] = []
+
+    async def delete(handle: int) -> None:
+        if handle in deleted:
+            return
+        try:
+            info = await deleter.get_object_info(handle)
+        except PtpResponseError:
+            return
+        if info.filename in names:
+            await deleter.delete_object(handle)
+            deleted.append(handle)
+
+    async def handles_then_delete(
+        storage_id: int = 0xFFFFFFFF, object_format: int = 0, parent: int = 0
+    ) -> tuple[int, ...]:
+        if parent not in (0, 0xFFFFFFFF):
+            await delete(parent)
+        handles = await real(storage_id, object_format, parent)
+        for handle in handles:
+            await delete(handle)
+        return handles
+
+    lister.get_object_handles = handles_then_delete  # type: ignore[method-assign]
+    return deleted
+
+
+@pytest.mark.parametrize("how", ["list_objects", "walk", "find", "by-folder", "folder-opened"])
+def test_objects_deleted_during_a_listing_are_skipped(tmp_path: Path, how: str) -> None:
+    """Another initiator deletes two pictures between the lister's GetObjectHandles and
+    its GetObjectInfo (or a folder just before the lister opens it): the listing leaves
+    them out (and counts them) instead of failing with InvalidObjectHandle, as a quarter
+    of the soak's listings did."""
+    card = _card(tmp_path)
+    (card / "DCIM" / "101TEST").mkdir()
+    (card / "DCIM" / "101TEST" / "OTHER.JPG").write_bytes(b"x" * 100)
+    pictures = {f"IMG_{n:04d}.JPG" for n in range(6)}
+    gone = {"IMG_0001.JPG", "IMG_0004.JPG"}
+    kept = pictures - gone | {"OTHER.JPG"}
+    if how == "folder-opened":
+        gone, kept = {"101TEST"}, pictures
+
+    async def body() -> None:
+        async with _two_initiators(card) as (lister, deleter):
+            if how in ("by-folder", "folder-opened"):  # a camera listed folder by folder
+
+                async def by_folder(store: Storage) -> dict[int, ObjectInfo]:
+                    return await lister._list_by_folder(store.storage_id)
+
+                lister._list_infos = by_folder  # type: ignore[method-assign]
+            deleted = _delete_during_listing(lister, deleter, gone)
+            if how == "find":
+                obj = await lister.find("DCIM/100TEST/IMG_0005.JPG")
+                assert obj.name == "IMG_0005.JPG"
+                assert len(deleted) == 2  # both in 100TEST, listed before IMG_0005
+            else:
+                if how == "walk":
+                    names = {obj.name async for obj in lister.walk()}
+                else:
+                    names = {obj.name for obj in await lister.list_objects(bulk=False)}
+                assert names == kept
+                assert len(deleted) == len(gone)
+            assert lister.vanished_objects == len(gone)
+            assert lister.is_connected
+
+    run_or_hang(body(), 30)
+
+
+def test_get_object_infos_still_says_when_a_handle_is_wrong(tmp_path: Path) -> None:
+    """Skipping is for listings: asked for a handle that does not exist, get_object_infos
+    raises as before (unless told to skip)."""
+    card = _card(tmp_path, 2)
+
+    async def body() -> None:
+        async with _two_initiators(card) as (camera, _):
+            handles = await camera.get_object_handles(0xFFFFFFFF, 0, 0)
+            with pytest.raises(PtpResponseError) as caught:
+                await camera.get_object_infos([*handles, 0x7777])
+            assert caught.value.code == ResponseCode.InvalidObjectHandle
+            infos = await camera.get_object_infos([0x7777, *handles], skip_vanished=True)
+            assert sorted(infos) == sorted(handles)
+            assert camera.vanished_objects == 1
+            assert camera.is_connected
+
+    run_or_hang(body(), 30)

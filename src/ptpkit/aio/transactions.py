@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
@@ -223,9 +223,12 @@ class Transactions(Connection):
         code: int,
         params_list: Sequence[tuple[int, ...]],
         on_data: Callable[[tuple[int, ...], bytes], object],
-    ) -> None:
+        *,
+        skip: Collection[int] = (),
+    ) -> list[tuple[int, ...]]:
         """Run ``code`` once for each parameter set, in order, one transaction at a time,
-        and hand each one's data-in to ``on_data(params, data)``.
+        and hand each one's data-in to ``on_data(params, data)``; returns the parameter
+        sets answered with a response code in ``skip`` (the chain goes on past them).
 
         All of it happens in the protocol callback that receives each Operation Response:
         the next Operation Request is written first, then ``on_data`` runs for the answer
@@ -237,12 +240,16 @@ class Transactions(Connection):
         """
         self._check_usable()
         if not params_list:
-            return
+            return []
         assert self._loop is not None
         async with self._lock:
             self._check_usable()
             chain = _Chain(
-                code, [tuple(p) for p in params_list], on_data, self._loop.create_future()
+                code,
+                [tuple(p) for p in params_list],
+                on_data,
+                self._loop.create_future(),
+                frozenset(skip),
             )
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug("-> %s x %d, chained", code_name("operation", code), len(chain.params))
@@ -261,6 +268,7 @@ class Transactions(Connection):
                     raise
                 if chain.error is not None:
                     raise chain.error
+                return chain.skipped
             finally:
                 self._chain = None
                 self._txn = None
