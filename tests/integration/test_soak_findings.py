@@ -8,21 +8,29 @@ before its fix.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Coroutine
+import io
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from fakecam import FakeCamera
+from PIL import Image
 
 import ptpkit
 from ptpkit.aio.client import Camera
 from ptpkit.aio.models import Storage
-from ptpkit.emulator import serve
+from ptpkit.emulator import CaptureMode, Faults, serve
 from ptpkit.errors import ConnectionLost, PtpResponseError, PtpTimeoutError
-from ptpkit.proto.codes import OperationCode, ResponseCode
-from ptpkit.proto.datasets import ObjectInfo
+from ptpkit.proto.codes import (
+    DataType,
+    DevicePropCode,
+    EventCode,
+    OperationCode,
+    ResponseCode,
+)
+from ptpkit.proto.datasets import DeviceInfo, ObjectInfo, encode_u32_array, encode_value
 from ptpkit.proto.events import Channel, OperationRequested
 
 T = TypeVar("T")
@@ -202,5 +210,135 @@ def test_get_object_infos_still_says_when_a_handle_is_wrong(tmp_path: Path) -> N
             assert sorted(infos) == sorted(handles)
             assert camera.vanished_objects == 1
             assert camera.is_connected
+
+    run_or_hang(body(), 30)
+
+
+# -- 3. a capture while others upload and capture ---------------------------------------------
+def _others_add_after_initiate(camera: Camera, action: Callable[[], Awaitable[None]]) -> None:
+    """Run ``action`` (another initiator adding objects) right after ``camera``'s
+    InitiateCapture was answered, while its capture waits for its picture."""
+    real = camera.initiate_capture
+
+    async def initiate_then(storage_id: int = 0, object_format: int = 0) -> int:
+        tid = await real(storage_id, object_format)
+        await action()
+        return tid
+
+    camera.initiate_capture = initiate_then  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize(
+    "mode", [CaptureMode.NORMAL, CaptureMode.NO_CAPTURE_COMPLETE, CaptureMode.NO_EVENTS]
+)
+def test_a_capture_returns_its_own_picture_only(tmp_path: Path, mode: CaptureMode) -> None:
+    """While A captures (its events come 0.3 s after the OK), B uploads a file and a
+    picture (as its own captures, they are announced to A with untagged ObjectAdded
+    events), before A's own tagged ObjectAdded. A's capture returns its own picture only;
+    the soak saw capture() claim strangers' objects 258 times in five minutes.
+
+    NO_CAPTURE_COMPLETE: A polls the handles after its grace, and must not add B's new
+    objects to the one announced as its. NO_EVENTS: only the handles tell; B's file is
+    no picture (a picture of B's cannot be told from A's: no event says whose)."""
+    card = _card(tmp_path, 1)
+    picture = tmp_path / "theirs.jpg"
+    picture.write_bytes(_jpeg_bytes())
+    document = tmp_path / "theirs.bin"
+    document.write_bytes(b"not a picture" * 100)
+    faults = Faults(event_delay=0.3, capture=mode)
+
+    async def body() -> None:
+        async with _two_initiators(card, faults=faults) as (camera, other):
+            theirs: list[int] = []
+
+            async def others_add() -> None:
+                theirs.append((await other.upload(document, "/DCIM/100TEST")).handle)
+                if mode is not CaptureMode.NO_EVENTS:
+                    theirs.append((await other.upload(picture, "/DCIM/100TEST")).handle)
+
+            _others_add_after_initiate(camera, others_add)
+            shots = await camera.capture(10)
+            assert len(theirs) in (1, 2)
+            assert [s.handle for s in shots if s.handle in theirs] == []
+            assert len(shots) == 1 and shots[0].name.upper().endswith(".JPG")
+            if mode is CaptureMode.NORMAL:
+                assert camera._tags_capture_events
+                _others_add_after_initiate(camera, others_add)  # and once known to tag
+                theirs.clear()
+                shots = await camera.capture(10)
+                assert len(shots) == 1 and shots[0].handle not in theirs
+
+    run_or_hang(body(), 60)
+
+
+def _jpeg_bytes() -> bytes:
+    image = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(image, "JPEG")
+    return image.getvalue()
+
+
+def test_a_camera_that_does_not_tag_its_capture_events() -> None:
+    """A camera that sends every event as 0xFFFFFFFF: an untagged ObjectAdded is the
+    capture's only when it could be the picture: a file that is no image, and a picture
+    captured before the capture began (by the camera's clock), are someone else's."""
+    clock = "20260102T030405"
+    objects = {
+        0x21: ObjectInfo(filename="notes.bin", object_format=0x3000, storage_id=0x00010001),
+        0x22: ObjectInfo(
+            filename="OLD_0001.JPG",
+            object_format=0x3801,
+            storage_id=0x00010001,
+            capture_date="20010101T000000",
+        ),
+        0x23: ObjectInfo(
+            filename="IMG_0002.JPG",
+            object_format=0x3801,
+            storage_id=0x00010001,
+            capture_date="20260102T030406",
+        ),
+    }
+    stored: list[int] = []
+
+    async def device_info(cam: FakeCamera, request: OperationRequested) -> None:
+        info = DeviceInfo(
+            operations_supported=tuple(ops),
+            events_supported=(EventCode.ObjectAdded, EventCode.CaptureComplete),
+            device_properties_supported=(DevicePropCode.DateTime,),
+            model="Untagged",
+        )
+        await cam.ok(data=info.encode())
+
+    async def handles(cam: FakeCamera, request: OperationRequested) -> None:
+        await cam.ok(data=encode_u32_array(tuple(stored)))
+
+    async def object_info(cam: FakeCamera, request: OperationRequested) -> None:
+        await cam.ok(data=objects[request.params[0]].encode())
+
+    async def prop_value(cam: FakeCamera, request: OperationRequested) -> None:
+        await cam.ok(data=encode_value(DataType.STR, clock))
+
+    async def initiate(cam: FakeCamera, request: OperationRequested) -> None:
+        await cam.ok()
+        for handle in objects:  # a stranger's file, an old picture, then ours
+            stored.append(handle)
+            cam.session.send_event(EventCode.ObjectAdded, (handle,))
+        cam.session.send_event(EventCode.CaptureComplete)
+        await cam.flush()
+
+    answers = {
+        Op.GetDeviceInfo: device_info,
+        Op.GetObjectHandles: handles,
+        Op.GetObjectInfo: object_info,
+        Op.GetDevicePropValue: prop_value,
+        Op.InitiateCapture: initiate,
+    }
+    ops = (*answers, Op.OpenSession, Op.GetStorageIDs)
+
+    async def body() -> None:
+        async with FakeCamera(answers) as fake:  # noqa: SIM117
+            async with ptpkit.connect("127.0.0.1", fake.port, probe_interval=None) as camera:
+                shots = await camera.capture(10)
+                assert [shot.handle for shot in shots] == [0x23]
+                assert not camera._tags_capture_events
 
     run_or_hang(body(), 30)
