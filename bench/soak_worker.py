@@ -282,8 +282,8 @@ class Worker:
             self.problem("lost", "a capture reported no picture")
         for obj in objects:
             if not obj.relative_path.startswith(CAPTURE_FOLDER):
-                # ptpkit's capture() took another initiator's ObjectAdded for its own
-                self.notes["objects capture() returned that no capture made"] += 1
+                # another initiator's upload, taken for this capture's picture
+                self.problem("corrupt", f"capture() returned {obj.relative_path}: no capture")
                 continue
             try:
                 sha = sha256_file(conn.cam.root / obj.relative_path)

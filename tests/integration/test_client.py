@@ -580,9 +580,9 @@ def test_listing_uses_get_object_prop_list_when_the_camera_has_it(card: Path):
             for name in ("get_object_prop_list", "get_object_info", "get_object_infos"):
                 method = getattr(camera, name)
 
-                def spy(*args: Any, _name: str = name, _method: Any = method) -> Any:
+                def spy(*args: Any, _name: str = name, _method: Any = method, **kw: Any) -> Any:
                     calls.append(_name)
-                    return _method(*args)
+                    return _method(*args, **kw)
 
                 setattr(camera, name, spy)
             files = await camera.list_objects()

@@ -176,7 +176,18 @@ class _Transaction:
 class _Chain:
     """One operation run with many parameter sets, back to back (Transactions._run_chain)."""
 
-    __slots__ = ("answered", "code", "done", "error", "on_data", "params", "sent", "stop")
+    __slots__ = (
+        "answered",
+        "code",
+        "done",
+        "error",
+        "on_data",
+        "params",
+        "sent",
+        "skip",
+        "skipped",
+        "stop",
+    )
 
     def __init__(
         self,
@@ -184,10 +195,15 @@ class _Chain:
         params: list[tuple[int, ...]],
         on_data: Callable[[tuple[int, ...], bytes], object],
         done: asyncio.Future[None],
+        skip: frozenset[int] = frozenset(),
     ) -> None:
         self.code = code
         self.params = params
         self.on_data = on_data
+        #: response codes that do not end the chain: that transaction's parameters go to
+        #: ``skipped`` instead of on_data (an object deleted meanwhile: InvalidObjectHandle)
+        self.skip = skip
+        self.skipped: list[tuple[int, ...]] = []
         #: set once the last transaction under way has ended and every answer was handed
         #: to on_data; or set with the connection's failure
         self.done = done

@@ -262,6 +262,7 @@ class Connection(_LowWaterMark):
             self._rcvlowat_check = None
         self._session.close()
         for protocol in self._channels.values():
+            protocol._wake_drain(None)  # a close waits for the camera to read what is queued
             if protocol.transport is not None:
                 protocol.transport.close()
 
@@ -551,6 +552,9 @@ class Connection(_LowWaterMark):
             if chain.error is not None:
                 continue  # the chain is ending: what still arrives is dropped
             if response.code != ResponseCode.OK:
+                if response.code in chain.skip:
+                    chain.skipped.append(params)
+                    continue
                 chain.error = PtpResponseError(response.code, operation=chain.code, params=params)
                 chain.stop = True
                 continue
@@ -578,5 +582,6 @@ class Connection(_LowWaterMark):
         chain = txn.chain
         assert chain is not None
         chain.answered.append((txn.params, response, b"".join(txn.chunks)))
-        if response.code == ResponseCode.OK and not chain.stop and chain.sent < len(chain.params):
+        going = response.code == ResponseCode.OK or response.code in chain.skip
+        if going and not chain.stop and chain.sent < len(chain.params):
             self._chain_send(chain)  # written out by _after_input, once this event is done

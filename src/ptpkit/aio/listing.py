@@ -37,6 +37,8 @@ from ptpkit.proto.datasets import ObjectInfo, PtpValue
 _log = logging.getLogger("ptpkit.client")
 
 _U32_MAX = 0xFFFFFFFF
+#: How a camera answers for a folder deleted since it was listed.
+_VANISHED = (ResponseCode.InvalidObjectHandle, ResponseCode.InvalidParentObject)
 _DEPTH_ALL = 0xFFFFFFFF
 
 
@@ -184,7 +186,7 @@ class Listing(Operations):
         """The ObjectInfo of every object of a storage, one transaction each."""
         try:
             handles = await self.get_object_handles(storage.storage_id, 0, 0)
-            infos = await self.get_object_infos(handles)
+            infos = await self.get_object_infos(handles, skip_vanished=True)
         except PtpResponseError as exc:
             if exc.code not in (
                 ResponseCode.ParameterNotSupported,
@@ -217,7 +219,8 @@ class Listing(Operations):
             handles = ()
         missing = [h for h in dict.fromkeys((*objects, *handles)) if h not in listed]
         if missing:
-            for handle, info in (await self.get_object_infos(missing)).items():
+            read = await self.get_object_infos(missing, skip_vanished=True)
+            for handle, info in read.items():
                 listed[handle] = _Listed(info, None)
         found: dict[int, dict[int, _Listed]] = {store.storage_id: {} for store in storages}
         for handle, item in listed.items():
@@ -227,13 +230,22 @@ class Listing(Operations):
         return found
 
     async def _list_by_folder(self, storage_id: int) -> dict[int, ObjectInfo]:
-        """For cameras that cannot list a whole storage at once: folder by folder."""
+        """For cameras that cannot list a whole storage at once: folder by folder (a
+        folder deleted meanwhile is skipped, as are objects: see :meth:`list_objects`)."""
         infos: dict[int, ObjectInfo] = {}
         folders = [ROOT]
         while folders:
             parent = folders.pop()
-            handles = await self.get_object_handles(storage_id, 0, parent)
-            found = await self.get_object_infos([h for h in handles if h not in infos])
+            try:
+                handles = await self.get_object_handles(storage_id, 0, parent)
+            except PtpResponseError as exc:
+                if parent == ROOT or exc.code not in _VANISHED:
+                    raise
+                infos.pop(parent, None)
+                self._vanished([parent])
+                continue
+            new = [h for h in handles if h not in infos]
+            found = await self.get_object_infos(new, skip_vanished=True)
             infos.update(found)
             folders.extend(
                 h for h, info in found.items() if info.object_format == ObjectFormat.Association
@@ -265,6 +277,11 @@ class Listing(Operations):
         per object should it fail. A bulk listing carries no thumbnail facts (the
         ``thumb_*`` fields of :attr:`CameraObject.info` are 0), and gives the 64-bit size
         of objects of 4 GiB and more.
+
+        A camera's contents may change while it is listed: an object (or folder) deleted
+        between the moment its handle was listed and the moment it is read (by another
+        initiator, or on the camera) is left out, not an error; such objects are logged
+        at debug level and counted in :attr:`vanished_objects`.
         """
         for obj in await self.list_objects(
             folder,
@@ -378,7 +395,13 @@ class Listing(Operations):
                 return None
             match = None
             for handle in handles:
-                info = await self.get_object_info(handle)
+                try:
+                    info = await self.get_object_info(handle)
+                except PtpResponseError as exc:
+                    if exc.code != ResponseCode.InvalidObjectHandle:
+                        raise
+                    self._vanished([handle])  # deleted since GetObjectHandles
+                    continue
                 if info.filename == part:
                     match = (handle, info)
                     break

@@ -9,11 +9,19 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Literal, Protocol, Union
 
 from ptpkit.errors import NotFoundError
-from ptpkit.proto.codes import DataType, DevicePropCode, MtpDevicePropCode, ObjectFormat, code_name
+from ptpkit.proto.codes import (
+    DataType,
+    DevicePropCode,
+    MtpDevicePropCode,
+    ObjectFormat,
+    code_name,
+    is_image,
+)
 from ptpkit.proto.datasets import ObjectInfo, PtpValue, StorageInfo
 
 if TYPE_CHECKING:
@@ -265,3 +273,32 @@ def _at_or_after(when: datetime | None, since: datetime) -> bool:
         when = when.replace(tzinfo=None)
         since = since.replace(tzinfo=None)
     return when >= since
+
+
+#: Raw files that cameras list under a format that is no image's (Nikon's NEF as 0x3000).
+# fmt: off
+_RAW_SUFFIXES = frozenset([
+    ".nef", ".nrw", ".cr2", ".cr3", ".crw", ".arw", ".srf", ".sr2", ".raf", ".orf", ".rw2",
+    ".raw", ".pef", ".srw", ".dng", ".x3f", ".3fr", ".iiq", ".erf", ".kdc", ".dcr", ".mrw",
+    ".mef", ".mos", ".rwl",
+])
+# fmt: on
+_CLOCK_SLACK = timedelta(seconds=2)  # dates have whole seconds; a capture takes a moment
+
+
+def could_be_picture(info: ObjectInfo, since: datetime | None = None) -> bool:
+    """Whether an object could be a still picture just taken, for captures that must tell
+    their picture from someone else's new objects: an image format (0x38xx), a vendor's
+    image format (0xB000-0xB7FF: Canon's and Sony's raw) or a raw file's name, not a
+    folder; and, when ``since`` (the camera's clock when the capture began) is given and
+    the object says when it was captured, captured then or later."""
+    code = info.object_format
+    picture = (
+        is_image(code)
+        or 0xB000 <= code <= 0xB7FF
+        or PurePosixPath(info.filename).suffix.lower() in _RAW_SUFFIXES
+    )
+    if not picture:
+        return False
+    taken = info.capture_datetime or info.modification_datetime
+    return since is None or taken is None or _at_or_after(taken, since - _CLOCK_SLACK)

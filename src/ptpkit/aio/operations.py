@@ -7,6 +7,7 @@ transaction (:class:`~ptpkit.aio.transactions.Transactions`, kept alive by
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import BinaryIO, overload
 
@@ -37,10 +38,16 @@ from ptpkit.proto.datasets import (
 )
 
 _U32_MAX = 0xFFFFFFFF
+_log = logging.getLogger("ptpkit.client")
 
 
 class Operations(Liveness):
     """One method per operation, on top of the transactions."""
+
+    #: How many objects vanished (deleted by another initiator, or on the camera) between
+    #: the moment a listing saw their handles and the moment it read them; each was
+    #: skipped, not an error (see ``get_object_infos(skip_vanished=True)``).
+    vanished_objects = 0
 
     async def get_device_info(self) -> DeviceInfo:
         """GetDeviceInfo; also refreshes :attr:`device_info`."""
@@ -97,16 +104,37 @@ class Operations(Liveness):
         response = await self._run(OperationCode.GetObjectInfo, (handle,))
         return ObjectInfo.decode(response.data)
 
-    async def get_object_infos(self, handles: Sequence[int]) -> dict[int, ObjectInfo]:
+    async def get_object_infos(
+        self, handles: Sequence[int], *, skip_vanished: bool = False
+    ) -> dict[int, ObjectInfo]:
         """GetObjectInfo for each handle, one transaction each (each next request goes
-        out as soon as the previous answer is in, while that answer is decoded)."""
+        out as soon as the previous answer is in, while that answer is decoded).
+
+        ``skip_vanished``: a handle answered InvalidObjectHandle (the object was deleted
+        since its handle was listed: by another initiator, or on the camera) is left out
+        of the result (logged at debug level, counted in :attr:`vanished_objects`)
+        instead of failing the whole call."""
         infos: dict[int, ObjectInfo] = {}
 
         def keep(params: tuple[int, ...], data: bytes) -> None:
             infos[params[0]] = ObjectInfo.decode(data)
 
-        await self._run_chain(OperationCode.GetObjectInfo, [(h,) for h in handles], keep)
+        skip = (ResponseCode.InvalidObjectHandle,) if skip_vanished else ()
+        gone = await self._run_chain(
+            OperationCode.GetObjectInfo, [(h,) for h in handles], keep, skip=skip
+        )
+        if gone:
+            self._vanished([params[0] for params in gone])
         return infos
+
+    def _vanished(self, handles: Sequence[int]) -> None:
+        """Objects listed a moment ago are gone: skipped, counted and logged."""
+        self.vanished_objects += len(handles)
+        _log.debug(
+            "%d object(s) deleted while being listed, skipped: %s",
+            len(handles),
+            ", ".join(f"0x{h:08X}" for h in handles),
+        )
 
     async def get_object_props_supported(self, object_format: int = 0) -> tuple[int, ...]:
         """MTP GetObjectPropsSupported (0x9801): the object property codes of a format."""
@@ -253,7 +281,7 @@ class Operations(Liveness):
         """The handle of the object just stored as ``name`` in ``parent`` (the newest of
         that name), for cameras whose SendObjectInfo response did not say it."""
         handles = await self.get_object_handles(storage_id, 0, parent)
-        infos = await self.get_object_infos(handles)
+        infos = await self.get_object_infos(handles, skip_vanished=True)
         named = [h for h, info in infos.items() if info.filename == name]
         if not named:
             raise MissingParameterError(

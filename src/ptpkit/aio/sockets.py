@@ -1,10 +1,10 @@
 """Waiting for room in a socket that an asyncio transport owns.
 
-A sender that writes past its transport (``os.sendfile`` straight into the socket, on
-loops without ``loop.sendfile``, such as uvloop) must wait for room when the socket is
-full. uvloop will not watch a descriptor its transport owns, so the wait watches a
-duplicate of it; and it is bounded, so that a connection closing meanwhile is noticed by
-the caller's next look at it.
+A sender that writes past its transport (``os.sendfile`` straight into the socket; see
+:class:`~ptpkit.aio.sources._FileSource`) must wait for room when the socket is full.
+uvloop will not watch a descriptor its transport owns, so the wait watches a duplicate
+of it; and it is bounded, so that a connection closing meanwhile is noticed by the
+caller's next look at it.
 """
 
 from __future__ import annotations

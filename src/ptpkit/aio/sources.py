@@ -63,9 +63,15 @@ class _BytesSource:
 
 
 class _FileSource:
-    """A binary file, sent zero-copy where possible: with ``loop.sendfile`` (asyncio's
-    loops), else with ``os.sendfile`` straight into the socket (uvloop has no
-    loop.sendfile), else read and written."""
+    """A binary file, sent zero-copy where possible: with ``os.sendfile`` straight into
+    the socket where the OS has it (on every loop), else with ``loop.sendfile`` (Windows'
+    proactor loop), else read and written.
+
+    ``os.sendfile`` comes first even on asyncio's own loops: their ``loop.sendfile`` stops
+    reading the connection while it runs, refuses other writes, and when the transport is
+    closed under it (the link failed: a timeout, the event connection lost) it loses its
+    wait for room in the socket and never returns (CPython 3.11; issue 12's soak), where
+    :func:`_sendfile_to` looks at the connection again at least every 0.25 s."""
 
     def __init__(self, file: BinaryIO, size: int | None) -> None:
         self._file = file
@@ -76,8 +82,8 @@ class _FileSource:
             except (OSError, AttributeError, ValueError):
                 raise ValueError("give the size of a file that is not a regular file") from None
         self.size = size
-        self._sendfile = True  # loop.sendfile
         self._os_sendfile = hasattr(os, "sendfile")
+        self._sendfile = not self._os_sendfile  # loop.sendfile: where os.sendfile is not
 
     def small_payload(self, limit: int) -> bytes | None:
         if self.size > limit:
@@ -92,8 +98,21 @@ class _FileSource:
     async def send(self, protocol: _ChannelProtocol, offset: int, length: int) -> None:
         transport = protocol.transport
         assert transport is not None
-        loop = asyncio.get_running_loop()
-        if self._sendfile:
+        done = 0
+        if self._os_sendfile:
+            try:
+                done = await _sendfile_to(protocol, self._file, self._start + offset, length)
+            except _NoSendfile as exc:
+                self._os_sendfile = False
+                done = exc.done
+            else:
+                if done != length and not protocol.lost.done() and not transport.is_closing():
+                    raise TransferError(
+                        f"the file ended after {offset + done} of {self.size} bytes"
+                    )
+                return  # (a lost connection fails the transaction itself)
+        elif self._sendfile:
+            loop = asyncio.get_running_loop()
             try:
                 sent = await loop.sendfile(
                     transport, self._file, self._start + offset, length, fallback=True
@@ -106,23 +125,12 @@ class _FileSource:
                         f"the file ended after {offset + sent} of {self.size} bytes"
                     )
                 return
-        done = 0
-        if self._os_sendfile:
-            try:
-                done = await _sendfile_to(protocol, self._file, self._start + offset, length)
-            except _NoSendfile as exc:
-                self._os_sendfile = False
-                done = exc.done
-            else:
-                if done != length and not protocol.lost.done():
-                    raise TransferError(
-                        f"the file ended after {offset + done} of {self.size} bytes"
-                    )
-                return  # (a lost connection fails the transaction itself)
         if self._file.seekable():
             self._file.seek(self._start + offset + done)
         left = length - done
         while left:
+            if transport.is_closing():
+                return  # the link failed (the transaction's future says how)
             chunk = self._file.read(min(left, 1 << 20))
             if not chunk:
                 raise TransferError(f"the file ended after {offset + length - left} bytes")
@@ -141,7 +149,7 @@ class _NoSendfile(Exception):
 
 async def _sendfile_to(protocol: _ChannelProtocol, file: BinaryIO, offset: int, count: int) -> int:
     """``count`` bytes of ``file`` from ``offset`` into the protocol's socket with
-    ``os.sendfile``, for loops without ``loop.sendfile`` (uvloop): the bytes sent, fewer at
+    ``os.sendfile``, on any loop (uvloop has no ``loop.sendfile``): the bytes sent, fewer at
     the end of the file or once the connection is lost (which fails the transaction).
 
     Sends only while the transport's own buffer is empty, so that what was written before

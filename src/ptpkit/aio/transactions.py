@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from typing import Any
 
 from ptpkit.aio.channel import _Chain, _ChannelProtocol, _oserror_words, _Transaction
 from ptpkit.aio.connection import Connection
@@ -222,9 +223,12 @@ class Transactions(Connection):
         code: int,
         params_list: Sequence[tuple[int, ...]],
         on_data: Callable[[tuple[int, ...], bytes], object],
-    ) -> None:
+        *,
+        skip: Collection[int] = (),
+    ) -> list[tuple[int, ...]]:
         """Run ``code`` once for each parameter set, in order, one transaction at a time,
-        and hand each one's data-in to ``on_data(params, data)``.
+        and hand each one's data-in to ``on_data(params, data)``; returns the parameter
+        sets answered with a response code in ``skip`` (the chain goes on past them).
 
         All of it happens in the protocol callback that receives each Operation Response:
         the next Operation Request is written first, then ``on_data`` runs for the answer
@@ -236,12 +240,16 @@ class Transactions(Connection):
         """
         self._check_usable()
         if not params_list:
-            return
+            return []
         assert self._loop is not None
         async with self._lock:
             self._check_usable()
             chain = _Chain(
-                code, [tuple(p) for p in params_list], on_data, self._loop.create_future()
+                code,
+                [tuple(p) for p in params_list],
+                on_data,
+                self._loop.create_future(),
+                frozenset(skip),
             )
             if _log.isEnabledFor(logging.DEBUG):
                 _log.debug("-> %s x %d, chained", code_name("operation", code), len(chain.params))
@@ -260,6 +268,7 @@ class Transactions(Connection):
                     raise
                 if chain.error is not None:
                     raise chain.error
+                return chain.skipped
             finally:
                 self._chain = None
                 self._txn = None
@@ -310,18 +319,51 @@ class Transactions(Connection):
             # (Fujifilm's variant: the phase is one packet, whose header went first; its
             # pieces have none, and b"" is written.)
             self._write_command(session.data_header(length, self._now()))
-            # A packet, once begun, must be finished: shield it from cancellation.
+            # A packet, once begun, must be finished: our task's cancellation waits for it.
             send = asyncio.ensure_future(source.send(protocol, sent, length))
             try:
-                await asyncio.shield(send)
+                await self._packet_sent(send, txn, protocol)
             except asyncio.CancelledError:
-                if not send.done():
-                    await asyncio.wait({send})
+                await self._packet_sent(send, txn, protocol)
                 raise
+            if self._failure is not None:
+                return  # the transaction's future has the failure
             sent += length
             if txn.progress is not None:
                 txn.progress(sent, total)
-            await protocol.drain()
+            await protocol.drain()  # (woken when the link fails: Connection._shutdown)
+
+    async def _packet_sent(
+        self, send: asyncio.Future[None], txn: _Transaction, protocol: _ChannelProtocol
+    ) -> None:
+        """Wait until ``send`` has handed one Data packet's payload to the socket, or the
+        link has failed (the session's no-progress deadline, a lost connection): then the
+        send is cancelled, and the failure is the transaction's (its future has it). After
+        an early answer from the camera (nothing tells then whether it still reads) the
+        rest of the packet is given ``cancel_timeout``. Our task's cancellation does not
+        end the wait: the caller waits again (a packet, once begun, must be finished)."""
+        lost = protocol.lost
+        answered = txn.future
+        deadline: float | None = None
+        while not send.done():
+            waits: set[asyncio.Future[Any]] = {send, lost}
+            if not answered.done():
+                waits.add(answered)
+            elif deadline is None:
+                deadline = self._now() + self.cancel_timeout
+            left = None if deadline is None else deadline - self._now()
+            if left is not None and left <= 0:
+                self._fail(PtpTimeoutError("the camera stopped reading the data we sent"))
+            if self._failure is not None or lost.done():
+                send.cancel()  # it may wait on a socket that is gone (asyncio's sendfile)
+                await asyncio.wait({send})
+                break
+            await asyncio.wait(waits, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+        if send.cancelled():
+            return
+        error = send.exception()
+        if error is not None and self._failure is None and not lost.done():
+            raise error
 
 
 def _hex_params(params: Sequence[int]) -> str:

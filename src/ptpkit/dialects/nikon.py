@@ -44,7 +44,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
 from ptpkit.aio.events import EventStream
-from ptpkit.aio.models import CameraEvent, CameraObject
+from ptpkit.aio.models import CameraEvent, CameraObject, could_be_picture
 from ptpkit.dialects.base import CaptureTarget, capture_event
 from ptpkit.dialects.generic import GenericDialect, vendor_property_names
 from ptpkit.errors import DecodeError, PtpResponseError, PtpTimeoutError
@@ -52,7 +52,6 @@ from ptpkit.proto.codes import (
     TID_NONE,
     DevicePropCode,
     EventCode,
-    ObjectFormat,
     OperationCode,
     ResponseCode,
 )
@@ -329,7 +328,9 @@ class NikonDialect(GenericDialect):
         self, stream: EventStream, deadline: float, timeout: float
     ) -> list[int]:
         """The polled events until the picture is there: ObjectAddedInSDRAM, or
-        ObjectAdded (not a folder) and a capture-complete event."""
+        ObjectAdded and a capture-complete event. Polled events carry no transaction id:
+        an ObjectAdded counts only for an object that could be a picture (not a folder,
+        nor another initiator's upload of some other file, nor an object gone again)."""
         added: list[int] = []
         complete = False
         while True:
@@ -340,8 +341,11 @@ class NikonDialect(GenericDialect):
             if code == EventCode.ObjectAdded and params:
                 if params[0] in (0, SDRAM_OBJECT):
                     return [SDRAM_OBJECT]
-                info = await self.camera.get_object_info(params[0])
-                if info.object_format != ObjectFormat.Association:
+                try:
+                    info = await self.camera.get_object_info(params[0])
+                except PtpResponseError:
+                    continue  # deleted again (by whoever added it)
+                if could_be_picture(info):
                     added.append(params[0])
             elif code in (EventCode.CaptureComplete, NikonEventCode.CaptureCompleteRecInSdram):
                 complete = True
