@@ -112,6 +112,40 @@ def parse_listing(output: str) -> list[tuple[str, int, str, int]]:
     return entries
 
 
+#: The folder gphoto2 shows a persona's first storage under.
+STORE = "/store_00010001"
+
+
+def _same_name(name: str) -> str:
+    return name
+
+
+def check_list_files(rig: Rig, listed_as: Callable[[str], str] = _same_name) -> None:
+    """``gphoto2 --list-files`` shows every file of the card, in its folder, with its size
+    (``listed_as``: the name a persona shows a file under, e.g. a FAT short name)."""
+    entries = parse_listing(rig.gphoto2("--list-files"))
+    listed = {name: (folder, kb) for folder, _, name, kb in entries}
+    assert sorted(listed) == sorted(listed_as(name) for name in rig.files)
+    for name, path in rig.files.items():
+        folder, kb = listed[listed_as(name)]
+        rel = path.parent.relative_to(rig.card).as_posix()
+        assert folder == (STORE if rel == "." else f"{STORE}/{rel}"), name
+        assert kb == size_kb(path.stat().st_size), name
+
+
+def check_get_all_files(
+    rig: Rig, directory: Path, listed_as: Callable[[str], str] = _same_name
+) -> None:
+    """``gphoto2 --get-all-files`` saves every file of the card, byte-identical."""
+    out = rig.gphoto2("--get-all-files", "--force-overwrite", cwd=directory)
+    for name, path in rig.files.items():
+        saved = listed_as(name)
+        assert f"Saving file as {saved}" in out
+        got = directory / saved
+        assert got.is_file(), f"{name} was not downloaded:\n{out}"
+        assert got.read_bytes() == path.read_bytes(), name
+
+
 # -- processes ---------------------------------------------------------------------------------
 def stop(proc: subprocess.Popen[Any], sig: int = signal.SIGTERM, timeout: float = 10) -> int:
     """Signal a process we started, by its id, and reap it (kill it if it lingers)."""

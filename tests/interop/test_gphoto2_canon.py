@@ -19,7 +19,6 @@ short name (``NOTESF~1.TXT``) and downloads it under that name, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 import time
@@ -30,14 +29,15 @@ import pytest
 from conftest import require_program
 from gphoto2_harness import (
     PTPIP_TYPES,
+    STORE,
     Rig,
+    check_get_all_files,
+    check_list_files,
     dissect_json,
     jpeg,
     packet_types,
-    parse_listing,
     serve_command,
     serve_rig,
-    size_kb,
     tshark_ptpip,
     valid_jpeg,
     write_card,
@@ -47,7 +47,6 @@ import ptpkit.sync
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(180)]
 
-STORE = "/store_00010001"
 #: gphoto2's read timeout: every command must finish well within it.
 LIMIT = 2.5
 
@@ -109,24 +108,11 @@ def test_gphoto2_takes_its_eos_path(rig: Rig) -> None:
 
 
 def test_list_files(rig: Rig) -> None:
-    entries = parse_listing(rig.gphoto2("--list-files"))
-    listed = {name: (folder, kb) for folder, _, name, kb in entries}
-    assert sorted(listed) == sorted(listed_name(name) for name in rig.files)
-    for name, path in rig.files.items():
-        folder, kb = listed[listed_name(name)]
-        rel = path.parent.relative_to(rig.card).as_posix()
-        assert folder == (STORE if rel == "." else f"{STORE}/{rel}"), name
-        assert kb == size_kb(path.stat().st_size), name
+    check_list_files(rig, listed_name)
 
 
 def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
-    out = rig.gphoto2("--get-all-files", "--force-overwrite", cwd=tmp_path)
-    for name, path in rig.files.items():
-        assert f"Saving file as {listed_name(name)}" in out
-        got = tmp_path / listed_name(name)
-        assert got.is_file(), f"{name} was not downloaded:\n{out}"
-        digest = hashlib.sha256(got.read_bytes()).digest()
-        assert digest == hashlib.sha256(path.read_bytes()).digest(), name
+    check_get_all_files(rig, tmp_path, listed_name)
 
 
 def test_capture_image_and_download(rig: Rig, tmp_path: Path) -> None:

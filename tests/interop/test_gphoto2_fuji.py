@@ -20,7 +20,6 @@ fujiptpip generic: Transport endpoint is not connected" (its own, harmless).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 from collections.abc import Iterator
@@ -31,11 +30,13 @@ import pytest
 from conftest import require_program
 from gphoto2_harness import (
     FUJI_ADDRESS,
+    STORE,
     Rig,
+    check_get_all_files,
+    check_list_files,
     dissect_json,
     jpeg,
     noise_jpeg,
-    parse_listing,
     serve_command,
     serve_rig,
     write_card,
@@ -44,7 +45,6 @@ from PIL import Image
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(180)]
 
-STORE = "/store_00010001"
 CAMERA = "Fuji X (WLAN)"
 #: gphoto2's I/O timeout is 2.5 s; every command must stay well below it.
 LIMIT = 2.5
@@ -103,22 +103,11 @@ def test_summary(rig: Rig) -> None:
 
 
 def test_list_files(rig: Rig) -> None:
-    entries = parse_listing(rig.gphoto2("--list-files"))
-    listed = {name: folder for folder, _, name, _ in entries}
-    assert sorted(listed) == sorted(rig.files)
-    for name, path in rig.files.items():
-        rel = path.parent.relative_to(rig.card).as_posix()
-        assert listed[name] == f"{STORE}/{rel}"
+    check_list_files(rig)
 
 
 def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
-    out = rig.gphoto2("--get-all-files", "--force-overwrite", cwd=tmp_path)
-    for name, path in rig.files.items():
-        assert f"Saving file as {name}" in out
-        got = tmp_path / name
-        assert (
-            hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
-        ), name
+    check_get_all_files(rig, tmp_path)
 
 
 def test_get_and_set_config(rig: Rig) -> None:

@@ -18,7 +18,6 @@ gphoto2_harness.py's; so is the card (the generic persona's).
 
 from __future__ import annotations
 
-import hashlib
 import re
 import subprocess
 import sys
@@ -32,12 +31,12 @@ from conftest import require_program
 from gphoto2_harness import (
     PTPIP_TYPES,
     Rig,
+    check_get_all_files,
+    check_list_files,
     make_card,
     packet_types,
-    parse_listing,
     serve_command,
     serve_rig,
-    size_kb,
     stop,
     tshark_ptpip,
     valid_jpeg,
@@ -45,7 +44,6 @@ from gphoto2_harness import (
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(180)]
 
-STORE = "/store_00010001"
 LIMIT = 2.5  # gphoto2's I/O timeout: every command must stay well under it
 
 
@@ -85,25 +83,11 @@ def test_summary(rig: Rig) -> None:
 
 
 def test_list_files(rig: Rig) -> None:
-    entries = parse_listing(rig.gphoto2("--list-files"))
-    listed = {name: (folder, kb) for folder, _, name, kb in entries}
-    assert sorted(listed) == sorted(rig.files)
-    for name, path in rig.files.items():
-        folder, kb = listed[name]
-        rel = path.parent.relative_to(rig.card).as_posix()
-        assert folder == (STORE if rel == "." else f"{STORE}/{rel}"), name
-        assert kb == size_kb(path.stat().st_size), name
+    check_list_files(rig)
 
 
 def test_get_all_files(rig: Rig, tmp_path: Path) -> None:
-    out = rig.gphoto2("--get-all-files", "--force-overwrite", cwd=tmp_path)
-    for name, path in rig.files.items():
-        assert f"Saving file as {name}" in out
-        got = tmp_path / name
-        assert got.is_file(), f"{name} was not downloaded:\n{out}"
-        assert (
-            hashlib.sha256(got.read_bytes()).digest() == hashlib.sha256(path.read_bytes()).digest()
-        )
+    check_get_all_files(rig, tmp_path)
 
 
 def test_capture_image_and_download(rig: Rig, tmp_path: Path) -> None:
