@@ -45,9 +45,10 @@ from ptpkit.emulator.personas.canon_properties import (
     capture_size,
     default_eos_properties,
 )
+from ptpkit.emulator.personas.held import held_object_info
 from ptpkit.errors import PropertyError, StoreError
 from ptpkit.proto.codes import ALL, TID_NONE, EventCode, ObjectFormat, ResponseCode
-from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
+from ptpkit.proto.datasets import ObjectInfo
 from ptpkit.proto.vendors.canon import (
     CAPTURE_DESTINATION_CARD,
     PARAM_RECORD_TYPES,
@@ -114,16 +115,7 @@ class MemoryObject:
     ofc: int = ObjectFormat.EXIF_JPEG
 
     def object_info(self) -> ObjectInfo:
-        stamp = format_ptp_datetime(self.captured.replace(microsecond=0))
-        return ObjectInfo(
-            storage_id=0,
-            object_format=self.ofc,
-            object_compressed_size=len(self.data),
-            parent_object=0,
-            filename=self.filename,
-            capture_date=stamp,
-            modification_date=stamp,
-        )
+        return held_object_info(self.data, self.filename, self.captured, object_format=self.ofc)
 
 
 class EosCamera(CameraCore):

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from ptpkit.aio.responder_app import Reply
 from ptpkit.emulator.camera_core import CameraCore, OperationTable
 from ptpkit.emulator.operations import Initiator, OperationSpec, Request, Result
-from ptpkit.proto.codes import OperationCode, ResponseCode
-from ptpkit.proto.datasets import ObjectInfo
+from ptpkit.proto.codes import ObjectFormat, OperationCode, ResponseCode
+from ptpkit.proto.datasets import ObjectInfo, format_ptp_datetime
 
-__all__ = ["HeldPicture", "serve_held_pictures"]
+__all__ = ["HeldPicture", "held_object_info", "serve_held_pictures"]
 
 Op = OperationCode
 
@@ -25,6 +26,32 @@ class HeldPicture:
 
     data: bytes
     info: ObjectInfo
+
+
+def held_object_info(
+    data: bytes,
+    filename: str,
+    taken: datetime,
+    *,
+    size: tuple[int, int] | None = None,
+    object_format: int = ObjectFormat.EXIF_JPEG,
+) -> ObjectInfo:
+    """The ObjectInfo of a picture in the camera's memory: storage 0, no parent, dated
+    when it was taken (to the second); ``size`` (width, height) for a 24-bit image."""
+    stamp = format_ptp_datetime(taken.replace(microsecond=0))
+    width, height = size or (0, 0)
+    return ObjectInfo(
+        storage_id=0,
+        object_format=object_format,
+        object_compressed_size=len(data),
+        image_pix_width=width,
+        image_pix_height=height,
+        image_bit_depth=24 if size else 0,
+        parent_object=0,
+        filename=filename,
+        capture_date=stamp,
+        modification_date=stamp,
+    )
 
 
 #: The held picture of a handle; None for a handle that is not in memory (the standard

@@ -50,12 +50,12 @@ from ptpkit.emulator.device import GENERIC_DEVICE, CameraIdentity, DeviceDescrip
 from ptpkit.emulator.imaging import generate_capture_jpeg
 from ptpkit.emulator.operations import Initiator, OperationSpec, Request, Result, operation
 from ptpkit.emulator.personas.base import Persona
-from ptpkit.emulator.personas.held import HeldPicture, serve_held_pictures
+from ptpkit.emulator.personas.held import HeldPicture, held_object_info, serve_held_pictures
 from ptpkit.emulator.properties import DeviceProperties, PropertySpec, default_property_specs
 from ptpkit.errors import StoreError
 from ptpkit.proto.codes import TID_NONE, DataType, EventCode, ObjectFormat, OperationCode
 from ptpkit.proto.codes import ResponseCode as RC
-from ptpkit.proto.datasets import DeviceInfo, ObjectInfo, PropEnum, format_ptp_datetime
+from ptpkit.proto.datasets import DeviceInfo, PropEnum
 from ptpkit.proto.vendors.nikon import (
     CAPTURE_TARGET_CARD,
     SDRAM_OBJECT,
@@ -214,19 +214,11 @@ class NikonCamera(CameraCore):
             self.deliver_event(who, Ev.CaptureComplete, (), tid)
             return
         data = await self.render_capture()
-        width, height = self.properties.image_size
-        stamp = format_ptp_datetime(self.properties.now().replace(microsecond=0))
-        info = ObjectInfo(
-            storage_id=0,
-            object_format=ObjectFormat.EXIF_JPEG,
-            object_compressed_size=len(data),
-            image_pix_width=width,
-            image_pix_height=height,
-            image_bit_depth=24,
-            parent_object=0,
-            filename=f"DSC_{self.captures % 10000:04d}.JPG",
-            capture_date=stamp,
-            modification_date=stamp,
+        info = held_object_info(
+            data,
+            f"DSC_{self.captures % 10000:04d}.JPG",
+            self.properties.now(),
+            size=self.properties.image_size,
         )
         self.sdram = SdramImage(data, info)
         self.deliver_event(who, NikonEventCode.ObjectAddedInSDRAM, (SDRAM_OBJECT,), tid)

@@ -51,7 +51,7 @@ from ptpkit.emulator.faults import Faults
 from ptpkit.emulator.imaging import generate_capture_jpeg
 from ptpkit.emulator.operations import BufferSink, Initiator, Request, Result, operation
 from ptpkit.emulator.personas.base import Persona
-from ptpkit.emulator.personas.held import HeldPicture, serve_held_pictures
+from ptpkit.emulator.personas.held import HeldPicture, held_object_info, serve_held_pictures
 from ptpkit.emulator.personas.sony_props import CONTROLS, STEPPED, SonyProperties
 from ptpkit.emulator.properties import DeviceProperties
 from ptpkit.errors import DecodeError, PropertyError, StoreError
@@ -63,7 +63,7 @@ from ptpkit.proto.codes import (
     ResponseCode,
     VendorOperationCode,
 )
-from ptpkit.proto.datasets import DeviceInfo, ObjectInfo, decode_value, format_ptp_datetime
+from ptpkit.proto.datasets import DeviceInfo, decode_value
 from ptpkit.proto.vendors.sony import (
     CAPTURE_OBJECT,
     SONY_PROTOCOL_200,
@@ -230,17 +230,8 @@ class SonyCamera(CameraCore):
                 model=self.identity.model,
             ),
         )
-        stamp = format_ptp_datetime(when.replace(microsecond=0))
-        info = ObjectInfo(
-            storage_id=0,
-            object_format=ObjectFormat.EXIF_JPEG,
-            object_compressed_size=len(data),
-            image_pix_width=width,
-            image_pix_height=height,
-            image_bit_depth=24,
-            filename=f"DSC{self.pictures % 100000:05d}.JPG",
-            capture_date=stamp,
-            modification_date=stamp,
+        info = held_object_info(
+            data, f"DSC{self.pictures % 100000:05d}.JPG", when, size=(width, height)
         )
         self.memory = MemoryObject(data, info)
         self.force(_D.ObjectInMemory, _IN_MEMORY)
